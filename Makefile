@@ -1,0 +1,55 @@
+# The user's verbs.  Each target is one script under scripts/; see README.md.
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm clean distclean
+
+help:
+	@echo "make setup        install the build and test dependencies (apt, pip)"
+	@echo "make tree         build/linux: pinned base + kernel-patches/ applied with git am"
+	@echo "make patches      export build/linux's commits back into kernel-patches/"
+	@echo "make kernel       the worker kernel as .deb packages in out/ (long)"
+	@echo "make check        test kernel + kselftests in virtme-ng; 'N passed, N failed'"
+	@echo "                  ONLY='seccomp:*' runs a subset"
+	@echo "make lint         checkpatch --strict on every patch"
+	@echo "make bisect       build every commit of the queue in turn"
+	@echo "make vm CMD=...   boot the test kernel and run CMD in it (a shell without CMD)"
+	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
+	@echo "make selftests    only build the selftests"
+	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
+
+setup:
+	$(S)/setup.sh
+
+tree:
+	$(S)/make-tree.sh
+
+patches:
+	$(S)/export-patches.sh
+
+kernel: tree
+	$(S)/build-worker-kernel.sh
+
+test-kernel: tree
+	$(S)/build-test-kernel.sh
+
+selftests: test-kernel
+	$(S)/build-selftests.sh
+
+check:
+	$(S)/check.sh
+
+lint: tree
+	$(S)/lint.sh
+
+bisect: tree
+	$(S)/bisect-build.sh
+
+vm: test-kernel
+	$(S)/vm.sh $(CMD)
+
+clean:
+	rm -rf build/out build/results build/kselftest build/bisect
+
+distclean:
+	rm -rf build out

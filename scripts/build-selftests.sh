@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Build the selftests `make check` runs, against the test kernel's headers,
+# into build/kselftest: the kselftest targets of SELFTEST_TARGETS with the
+# kselftest install rule, and of tools/testing/selftests/bpf only
+# test_verifier (see README: the whole of selftests/bpf needs a vmlinux.h
+# from a kernel with the full bpf config and modules, and takes longer to
+# build than the rest of the check together).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$(test_kernel_dir)
+kst=$BUILD/kselftest
+[ -f "$out/vmlinux" ] || die "no test kernel in $out: run scripts/build-test-kernel.sh"
+kmake -s O="$out" headers
+
+targets=()
+for t in $SELFTEST_TARGETS; do [ "$t" = bpf ] || targets+=("$t"); done
+if [ ${#targets[@]} -gt 0 ]; then
+	make -s -C "$TREE/tools/testing/selftests" -j"$JOBS" O="$out" \
+		TARGETS="${targets[*]}" KSFT_INSTALL_PATH="$kst" install >"$BUILD/kselftest-build.log" 2>&1 ||
+		{ tail -40 "$BUILD/kselftest-build.log" >&2; die "kselftest build failed (full log: $BUILD/kselftest-build.log)"; }
+fi
+case " $SELFTEST_TARGETS " in *" bpf "*)
+	mkdir -p "$kst/bpf"
+	make -s -C "$TREE/tools/testing/selftests/bpf" -j"$JOBS" O="$out" OUTPUT="$kst/bpf" \
+		CLANG="$CLANG" LLVM_STRIP="llvm-strip$LLVM_SUFFIX" KHDR_INCLUDES="-isystem $out/usr/include" \
+		"$kst/bpf/test_verifier" >"$BUILD/bpf-build.log" 2>&1 ||
+		{ tail -40 "$BUILD/bpf-build.log" >&2; die "selftests/bpf test_verifier build failed (full log: $BUILD/bpf-build.log)"; }
+	;;
+esac
+log "selftests built in $kst"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The test job: build the test kernel (lockdep + KASAN) and the selftests,
+# boot the kernel in virtme-ng, run the selftests, judge the results.
+# Prints "N passed, N failed, N skipped" last; exits 1 on any failure or
+# kernel splat.  ONLY="glob ..." runs a subset, e.g. ONLY='seccomp:*'.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+t0=$(date +%s)
+step() { log "[$(($(date +%s) - t0)) s] $*"; }
+
+res=$BUILD/results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$res"
+ln -sfn "$res" "$BUILD/results/latest"
+
+step "tree";           "$TOP/scripts/make-tree.sh"
+
+# Host-side tests of the pipeline itself; their results are judged with
+# the guest's.
+host_test() { # id command...
+	local id=$1 rc=0 s
+	shift
+	s=$(date +%s%N)
+	"$@" >"$res/$id.log" 2>&1 || rc=$?
+	echo "$rc $((($(date +%s%N) - s) / 1000000))" >"$res/$id.rc"
+	printf '%s\t0\thost\t%s\n' "$id" "$*" >>"$res/plan.host"
+}
+step "host tests of the pipeline"
+host_test host:verdict-unit-tests python3 -m unittest discover -s "$TOP/selftests" -p 'test_*.py'
+host_test host:queue-round-trip "$TOP/selftests/test-queue.sh"
+
+step "test kernel";    "$TOP/scripts/build-test-kernel.sh"
+step "selftests";      "$TOP/scripts/build-selftests.sh"
+
+out=$(test_kernel_dir)
+python3 "$TOP/selftests/plan.py" --kselftest "$BUILD/kselftest" --bpf "$BUILD/kselftest/bpf" \
+	--factor "${TIMEOUT_FACTOR:-4}" --only "${ONLY:-}" "$res/plan"
+
+step "running $(wc -l <"$res/plan") test programs in the guest (results: $res)"
+"$TOP/scripts/run-vm.sh" "$out" "$res" -- "$TOP/selftests/guest-run.sh" "$res/plan" "$res"
+
+step "verdict"
+python3 "$TOP/selftests/judge.py" "$res/plan" "$res"

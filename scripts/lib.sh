@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# Common paths and helpers for the scripts in this directory.  Sourced, never run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+TREE=${TREE:-$BUILD/linux}
+QUEUE=${QUEUE:-$TOP/kernel-patches}
+
+# Fixed identity for commits the scripts make themselves, so that the base
+# commit has the same hash on every machine.
+PQ_NAME="Patch Queue"
+PQ_EMAIL="pq@localhost"
+PQ_DATE="2025-01-01T00:00:00Z"
+
+# ccache: one cache for every clone of this repo on the machine.
+export CCACHE_BASEDIR=$TOP
+export CCACHE_NOHASHDIR=1
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-25G}
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}
+
+JOBS=${JOBS:-$(nproc)}
+
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+log() { printf '>> %s\n' "$*" >&2; }
+
+load_base() {
+	[ -r "$QUEUE/BASE" ] || die "missing $QUEUE/BASE"
+	# shellcheck disable=SC1091
+	. "$QUEUE/BASE"
+	: "${PACKAGE:?BASE lacks PACKAGE}" "${VERSION:?BASE lacks VERSION}" \
+	  "${TARBALL:?BASE lacks TARBALL}" "${SHA256:?BASE lacks SHA256}"
+}
+
+# The topic directories named in kernel-patches/series, in order.
+series_topics() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$QUEUE/series"
+}
+
+# Run git in the kernel tree with the scripts' identity.
+tgit() {
+	git -C "$TREE" -c user.name="$PQ_NAME" -c user.email="$PQ_EMAIL" \
+		-c core.abbrev=12 -c advice.detachedHead=false "$@"
+}
+
+kmake() {
+	make -C "$TREE" -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+}
+
+# A hash of the whole queue: the series file and every patch it names.
+queue_stamp() {
+	{
+		cat "$QUEUE/series"
+		while read -r t; do
+			[ -d "$QUEUE/$t" ] || die "series names $t, but kernel-patches/$t does not exist"
+			for p in "$QUEUE/$t"/*.patch; do
+				[ -e "$p" ] || continue
+				echo "$t/${p##*/}"
+				cat "$p"
+			done
+		done < <(series_topics)
+	} | sha256sum | cut -d' ' -f1
+}
+
+# The selftest targets the series touches: `make check` builds and runs
+# them (of bpf, test_verifier only).  The in-tree config fragments of
+# SELFTEST_CONFIGS go into the test kernel (see configs/test.config for why
+# bpf's is not one of them).
+SELFTEST_TARGETS=${SELFTEST_TARGETS:-cgroup seccomp bpf}
+SELFTEST_CONFIGS=${SELFTEST_CONFIGS:-cgroup seccomp}
+
+# Where the test kernel is built: DEBUG=1 (default) is the lockdep/KASAN
+# kernel the tests run on; DEBUG=0 is the same config without
+# configs/debug.config, for benchmarks.
+test_kernel_dir() {
+	if [ "${DEBUG:-1}" = 1 ]; then echo "$BUILD/out/test"; else echo "$BUILD/out/test-nodebug"; fi
+}
+
+CLANG=${CLANG:-clang-19}
+LLVM_SUFFIX=${LLVM_SUFFIX:--19}
+
+# Debian's tarball ends its top-level .gitignore with "/*" (Debian's
+# packaging ignores everything at the top level), which would hide every new
+# file in the tree from `git add`.  Drop that rule in the working copy only
+# and tell git to look away, so the base commit stays byte-exact.
+tree_unignore() {
+	local gi=$TREE/.gitignore
+	grep -qx '/\*' "$gi" 2>/dev/null || return 0
+	sed -i -e '/^# Debian packaging: ignore everything at the top level/,$d' "$gi"
+	sed -i -e '${/^#$/d}' "$gi"
+	git -C "$TREE" update-index --assume-unchanged .gitignore
+}

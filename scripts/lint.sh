@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# checkpatch.pl --strict on every patch of the queue.  Errors always fail.
+# A warning or check may stay only if kernel-patches/checkpatch-allow.txt
+# lists it with a reason, as "TOPIC/PATCH-GLOB TYPE -- reason".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$TREE/scripts/checkpatch.pl" ] || "$TOP/scripts/make-tree.sh"
+allow=$QUEUE/checkpatch-allow.txt
+
+allowed() { # patch type
+	[ -f "$allow" ] || return 1
+	local glob type reason
+	while read -r glob type reason; do
+		case $glob in ''|'#'*) continue ;; esac
+		[ "${reason#-- }" != "$reason" ] && [ -n "${reason#-- }" ] ||
+			die "$allow: '$glob $type $reason' needs '-- reason'"
+		# shellcheck disable=SC2053
+		[[ $1 == $glob && $2 == "$type" ]] && return 0
+	done <"$allow"
+	return 1
+}
+
+n=0 bad=0 kept=0
+while read -r t; do
+	for p in "$QUEUE/$t"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -e "$p" ] || continue
+		case ${p##*/} in 0000-cover-letter.patch) continue ;; esac
+		n=$((n + 1))
+		rel=$t/${p##*/}
+		out=$(cd "$TREE" && ./scripts/checkpatch.pl --strict --terse --show-types --no-summary "$p" || true)
+		while IFS= read -r line; do
+			[ -n "$line" ] || continue
+			type=$(sed -n 's/^[^:]*:[0-9]*: \(ERROR\|WARNING\|CHECK\):\([A-Z0-9_]*\):.*/\1 \2/p' <<<"$line")
+			[ -n "$type" ] || continue
+			level=${type% *} type=${type#* }
+			if [ "$level" != ERROR ] && allowed "$rel" "$type"; then
+				kept=$((kept + 1))
+				echo "kept $rel: $line"
+			else
+				bad=$((bad + 1))
+				echo "FAIL $rel: $line"
+			fi
+		done <<<"$out"
+	done
+done < <(series_topics)
+echo "checkpatch --strict: $n patches, $bad problems, $kept listed warnings kept"
+[ $bad = 0 ]

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Create build/linux: a git tree holding the pinned base as one commit
+# (tagged "base"), then every topic of kernel-patches/series: its cover letter
+# as an empty commit, then its patches with `git am`.
+#
+# With an unchanged queue this is a no-op.  With a changed queue the tree is
+# reset to the base and the queue is applied again; files the queue does not
+# touch keep their timestamps, so the next build is incremental.  Commits made
+# in the tree and not yet exported with `make patches` are never thrown away
+# unless FORCE=1.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+load_base
+"$TOP/scripts/fetch-base.sh"
+
+make_base() {
+	log "extracting $TARBALL into $TREE (once per base)"
+	rm -rf "$TREE"
+	mkdir -p "$TREE"
+	tar -xf "$TARBALL" -C "$TREE" --strip-components=1
+	git -C "$TREE" init -q -b pq
+	tgit config pq.basesha "$SHA256"
+	tgit config gc.auto 0
+	tgit add -A -f .
+	GIT_AUTHOR_DATE=$PQ_DATE GIT_COMMITTER_DATE=$PQ_DATE \
+		tgit commit -q -m "Linux $VERSION ($PACKAGE, Debian patches applied)" \
+			-m "Imported from $TARBALL, sha256 $SHA256."
+	tgit tag base
+	tree_unignore
+	log "base commit $(tgit rev-parse --short HEAD)"
+}
+
+# Turn a format-patch cover letter into a commit message (first line: the
+# subject without its [PATCH ...] prefix; then the text up to the shortlog).
+cover_to_message() {
+	awk '
+	hdr && /^$/ { hdr = 0; next }
+	hdr && /^Subject:/ { sub(/^Subject: */, ""); subj = $0; insubj = 1; next }
+	hdr && insubj && /^[ \t]/ { sub(/^[ \t]+/, " "); subj = subj $0; next }
+	hdr { insubj = 0; next }
+	/^[^ \t].* \([0-9]+\):$/ { exit }
+	{ body[n++] = $0 }
+	BEGIN { hdr = 1 }
+	END {
+		sub(/^\[[^]]*\] */, "", subj)
+		while (n > 0 && body[n-1] == "") n--
+		print subj; print ""
+		for (i = 0; i < n; i++) print body[i]
+	}' "$1"
+}
+
+cover_header() { sed -n "s/^$2: //p;/^\$/q" "$1" | head -n1; }
+
+apply_queue() {
+	local t p cover from
+	while read -r t; do
+		cover=$QUEUE/$t/0000-cover-letter.patch
+		if [ -f "$cover" ]; then
+			from=$(cover_header "$cover" From)
+			GIT_AUTHOR_DATE=$(cover_header "$cover" Date) \
+				tgit commit -q --allow-empty --author="$from" -F <(cover_to_message "$cover")
+		fi
+		for p in "$QUEUE/$t"/[0-9][0-9][0-9][0-9]-*.patch; do
+			[ -e "$p" ] || continue
+			[ "$p" = "$cover" ] && continue
+			if ! tgit am -q --keep-cr "$p"; then
+				tgit am --abort || true
+				die "$t/${p##*/} does not apply to the tree above it"
+			fi
+		done
+	done < <(series_topics)
+}
+
+if [ ! -d "$TREE/.git" ] || [ "$(tgit config pq.basesha || true)" != "$SHA256" ] ||
+   ! tgit rev-parse -q --verify refs/tags/base >/dev/null; then
+	make_base
+fi
+
+stamp=$(queue_stamp)
+head=$(tgit rev-parse HEAD)
+old_stamp=$(tgit config pq.stamp || true)
+old_head=$(tgit config pq.head || true)
+
+if [ "$stamp" = "$old_stamp" ] && [ "$head" = "$old_head" ]; then
+	log "tree up to date ($TREE)"
+	exit 0
+fi
+if [ "${FORCE:-0}" != 1 ] && [ -n "$old_head" ]; then
+	if [ "$stamp" = "$old_stamp" ]; then
+		log "tree has commits not in kernel-patches/ yet; leaving it as it is ('make patches' exports them)"
+		exit 0
+	fi
+	[ "$head" = "$old_head" ] ||
+		die "kernel-patches/ changed, and the tree has commits that are not exported ($(tgit rev-list --count "$old_head..$head" 2>/dev/null || echo '?') new). Export them with 'make patches' first, or run with FORCE=1 to drop them."
+	[ -z "$(tgit status --porcelain --untracked-files=no)" ] ||
+		die "kernel-patches/ changed, and the tree has uncommitted changes. Commit and export them, or run with FORCE=1 to drop them."
+fi
+
+log "applying the queue to $TREE"
+tgit checkout -q -f -B pq base
+tgit clean -q -f -d
+tree_unignore
+apply_queue
+tgit config pq.stamp "$stamp"
+tgit config pq.head "$(tgit rev-parse HEAD)"
+log "tree ready: $(tgit rev-list --count base..HEAD) commits on top of base"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what building and testing the series needs on Debian bookworm:
+# the toolchain and QEMU from apt, virtme-ng from PyPI into build/venv.
+# Safe to run again; it only installs what is missing.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+PKGS=(
+	build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio kmod rsync
+	xz-utils zstd dpkg-dev debhelper git python3 python3-venv
+	qemu-system-x86 busybox-static
+	clang-19 llvm-19 lld-19 libbpf-dev libcap-dev libseccomp-dev libmnl-dev libpopt-dev
+	sparse
+)
+VIRTME_NG_VERSION=1.42
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+	log "apt: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! "$BUILD/venv/bin/vng" --version 2>/dev/null | grep -q "$VIRTME_NG_VERSION"; then
+	log "pip: installing virtme-ng $VIRTME_NG_VERSION into $BUILD/venv"
+	mkdir -p "$BUILD"
+	python3 -m venv "$BUILD/venv"
+	"$BUILD/venv/bin/pip" install -q --disable-pip-version-check "virtme-ng==$VIRTME_NG_VERSION"
+fi
+"$TOP/scripts/fetch-base.sh"
+log "setup done"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Boot the test kernel under virtme-ng (TCG) for a developer: with arguments,
+# run them as a command as root and show its output; without, open a shell.
+#   scripts/vm.sh ./build/kselftest/seccomp/seccomp_bpf -r global.kcmp
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+kdir=$(test_kernel_dir)
+a=()
+[ "${VM_ACCEL:-tcg}" = kvm ] || a+=(--disable-kvm)
+exec "$BUILD/venv/bin/vng" --run "$kdir" "${a[@]}" --cpus "${VM_CPUS:-2}" --memory "${VM_MEMORY:-4G}" \
+	--user root --rwdir "$BUILD" ${VM_QEMU_OPTS:+--qemu-opts "$VM_QEMU_OPTS"} ${1:+-- "$@"}

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Runs inside the test guest (virtme-ng): executes every test of a plan and
+# leaves each one's output and exit code in a results directory shared with
+# the host, then the kernel log.  The host judges the results; this script
+# only runs things, so the guest's exit code does not matter.
+#
+#   guest-run.sh PLAN RESULTS
+# PLAN lines: ID<TAB>TIMEOUT<TAB>DIR<TAB>COMMAND...
+set -u
+plan=$1 res=$2
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# LOCK_STAT is built in for measurements; it only slows the tests down.
+[ -w /proc/sys/kernel/lock_stat ] && echo 0 >/proc/sys/kernel/lock_stat
+ulimit -c 0
+echo "guest-run: starting $(wc -l <"$plan") tests on $(uname -r)" >/dev/kmsg
+
+while IFS=$'\t' read -r id tmo dir cmd; do
+	[ -n "$id" ] || continue
+	echo "guest-run: $id" >/dev/kmsg
+	echo "# $id" >/dev/console
+	start=$(date +%s%N)
+	(cd "$dir" && exec timeout -k 10 "$tmo" $cmd) </dev/null >"$res/$id.log" 2>&1
+	rc=$?
+	end=$(date +%s%N)
+	echo "$rc $(((end - start) / 1000000))" >"$res/$id.rc"
+	echo "# $id: rc=$rc" >/dev/console
+done <"$plan"
+
+echo "guest-run: done" >/dev/kmsg
+dmesg >"$res/dmesg.txt"
+touch "$res/done"
+sync

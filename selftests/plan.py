@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Write the test plan guest-run.sh executes.
+
+One line per program: ID, timeout (s), directory, command.  Programs come
+from a kselftest install (kselftest-list.txt; timeouts from each
+collection's `settings`, default 45 s as in kselftest's runner) and from
+selftests/bpf (test_verifier).  Timeouts are multiplied by --factor (the
+debug kernel under TCG is 20-30x slower than hardware).  Programs that
+selftests/expectations.txt marks `norun` are left out and written, with
+their reasons, to PLAN.norun so that the verdict reports them as skipped.
+"""
+import argparse
+import fnmatch
+import os
+import sys
+
+from judge import Expectations
+
+DEFAULT_TIMEOUT = 45
+
+
+def collection_timeout(kst, collection):
+    try:
+        with open(os.path.join(kst, collection, "settings")) as f:
+            for line in f:
+                if line.startswith("timeout="):
+                    return int(line.split("=", 1)[1])
+    except FileNotFoundError:
+        pass
+    return DEFAULT_TIMEOUT
+
+
+def programs(args):
+    if args.kselftest and os.path.exists(os.path.join(args.kselftest, "kselftest-list.txt")):
+        with open(os.path.join(args.kselftest, "kselftest-list.txt")) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                coll, prog = line.split(":", 1)
+                yield (f"{coll}:{prog}", collection_timeout(args.kselftest, coll),
+                       os.path.join(args.kselftest, coll), f"./{prog}")
+    if args.bpf and os.path.exists(os.path.join(args.bpf, "test_verifier")):
+        yield ("bpf:test_verifier", 300, args.bpf, "./test_verifier")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kselftest", help="kselftest install directory")
+    ap.add_argument("--bpf", help="directory holding the selftests/bpf runners")
+    ap.add_argument("--expectations", default=os.path.join(os.path.dirname(__file__), "expectations.txt"))
+    ap.add_argument("--factor", type=float, default=1.0, help="timeout multiplier")
+    ap.add_argument("--only", default="", help="run only the programs matching these globs (space separated)")
+    ap.add_argument("plan")
+    a = ap.parse_args()
+    exp = Expectations(a.expectations)
+    only = a.only.split()
+    n = 0
+    with open(a.plan, "w") as plan, open(a.plan + ".norun", "w") as norun:
+        for tid, tmo, wd, cmd in programs(a):
+            if only and not any(fnmatch.fnmatchcase(tid, g) for g in only):
+                continue
+            rule = exp.lookup(tid)
+            if rule and rule[0] == "norun":
+                norun.write(f"{tid}\t{rule[1]}\n")
+                print(f"# not run: {tid} -- {rule[1]}", file=sys.stderr)
+                continue
+            plan.write(f"{tid}\t{int(tmo * a.factor)}\t{wd}\t{cmd}\n")
+            n += 1
+    if n == 0:
+        sys.exit("plan.py: no test to run (check --only and the selftest build)")
+    print(f"# plan: {n} programs", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Host-side test of the patch-queue round trip, on a throw-away clone of the
+# tree and a throw-away queue: a topic with a cover letter and two patches
+# is exported, applied to a fresh base, and exported again; the two exports
+# must be identical, and `make tree` must then be a no-op.  Prints TAP.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/lib.sh"
+[ -d "$TREE/.git" ] || die "no tree: run 'make tree' first"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export TREE=$tmp/linux QUEUE=$tmp/queue
+export GIT_AUTHOR_NAME="A U Thor" GIT_AUTHOR_EMAIL=author@example.org
+export GIT_COMMITTER_NAME="C O Mitter" GIT_COMMITTER_EMAIL=committer@example.org
+git clone -q --shared --no-checkout "$BUILD/linux" "$TREE"
+# Only the files the test touches are checked out: the round trip is about
+# commits and patches, and a full checkout would take a minute.
+git -C "$TREE" sparse-checkout set --no-cone /.gitignore /Documentation/pq-demo.txt
+git -C "$TREE" checkout -q -B pq base
+tree_unignore
+git -C "$TREE" config pq.basesha "$(git -C "$BUILD/linux" config pq.basesha)"
+mkdir -p "$QUEUE"
+cp "$top/kernel-patches/BASE" "$QUEUE/"
+printf '# test queue\n' >"$QUEUE/series"
+
+n=0 failed=0
+check() { # description command...
+	n=$((n + 1))
+	if "${@:2}" >"$tmp/out" 2>&1; then echo "ok $n $1"; else
+		echo "not ok $n $1"; sed 's/^/# /' "$tmp/out"; failed=$((failed + 1)); fi
+}
+g() { git -C "$TREE" -c user.name="A U Thor" -c user.email=author@example.org "$@"; }
+
+make_topic() {
+	"$top/scripts/new-topic.sh" demo "demo: a test topic"
+	g commit -q --amend --allow-empty -m "demo: a test topic" -m "Why this topic exists." -m "How it is built."
+	mkdir -p "$TREE/Documentation"
+	printf 'one\n' >"$TREE/Documentation/pq-demo.txt"
+	g add Documentation/pq-demo.txt
+	g commit -q -m "Documentation: add pq-demo" -m "First patch." -m "Signed-off-by: A U Thor <author@example.org>"
+	printf 'one\ntwo\n' >"$TREE/Documentation/pq-demo.txt"
+	g commit -q -a -m "Documentation: extend pq-demo" -m "Second patch." -m "Signed-off-by: A U Thor <author@example.org>"
+}
+check "a topic is made in the tree" make_topic
+check "the topic exports" "$top/scripts/export-patches.sh"
+check "the export has a cover letter and two patches" \
+	test "$(ls "$QUEUE/demo" | tr '\n' ' ')" = "0000-cover-letter.patch 0001-Documentation-add-pq-demo.patch 0002-Documentation-extend-pq-demo.patch "
+check "make tree right after the export is a no-op" \
+	bash -c '"$0"/scripts/make-tree.sh 2>&1 | grep -q "tree up to date"' "$top"
+cp -r "$QUEUE" "$tmp/first"
+check "a changed queue is refused while the tree has unexported commits" \
+	bash -c 'g() { git -C "$TREE" -c user.name=X -c user.email=x@y "$@"; }; echo x >>"$TREE/Documentation/pq-demo.txt"; g commit -q -a -m wip; echo "# changed" >>"$QUEUE/series"; ! "$0"/scripts/make-tree.sh' "$top"
+cp "$tmp/first/series" "$QUEUE/series"
+check "FORCE=1 rebuilds the tree from the queue" env FORCE=1 "$top/scripts/make-tree.sh"
+check "the rebuilt tree has the cover letter and both patches" \
+	test "$(git -C "$TREE" log --format=%s base..HEAD | tr '\n' '|')" = "Documentation: extend pq-demo|Documentation: add pq-demo|demo: a test topic|"
+check "a second export" "$top/scripts/export-patches.sh"
+check "the round trip changes no byte" diff -r "$tmp/first" "$QUEUE"
+echo "1..$n"
+[ $failed = 0 ]
