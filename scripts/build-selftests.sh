@@ -2,7 +2,7 @@
 # Build the selftests `make check` runs, against the test kernel's headers,
 # into build/kselftest: the kselftest targets of SELFTEST_TARGETS with the
 # kselftest install rule, and of tools/testing/selftests/bpf only
-# test_verifier (see README: the whole of selftests/bpf needs a vmlinux.h
+# test_verifier and the bpf_testmod.ko module it loads (see README: the whole of selftests/bpf needs a vmlinux.h
 # from a kernel with the full bpf config and modules, and takes longer to
 # build than the rest of the check together).
 set -euo pipefail
@@ -24,7 +24,7 @@ case " $SELFTEST_TARGETS " in *" bpf "*)
 	mkdir -p "$kst/bpf"
 	make -s -C "$TREE/tools/testing/selftests/bpf" -j"$JOBS" O="$out" OUTPUT="$kst/bpf" \
 		CLANG="$CLANG" LLVM_STRIP="llvm-strip$LLVM_SUFFIX" KHDR_INCLUDES="-isystem $out/usr/include" \
-		"$kst/bpf/test_verifier" >"$BUILD/bpf-build.log" 2>&1 ||
+		"$kst/bpf/test_verifier" "$kst/bpf/bpf_testmod.ko" >"$BUILD/bpf-build.log" 2>&1 ||
 		{ tail -40 "$BUILD/bpf-build.log" >&2; die "selftests/bpf test_verifier build failed (full log: $BUILD/bpf-build.log)"; }
 	;;
 esac

@@ -89,3 +89,7 @@ tree_unignore() {
 	sed -i -e '${/^#$/d}' "$gi"
 	git -C "$TREE" update-index --assume-unchanged .gitignore
 }
+
+# virtme-ng lives in build/venv (scripts/setup.sh); vng runs its helpers
+# (virtme-run, ...) from PATH.
+export PATH=$BUILD/venv/bin:$PATH

@@ -45,4 +45,11 @@ while read -r t; do
 	done
 done < <(series_topics)
 echo "checkpatch --strict: $n patches, $bad problems, $kept listed warnings kept"
-[ $bad = 0 ]
+[ $bad = 0 ] || exit 1
+
+# The repository's own scripts.
+if command -v shellcheck >/dev/null; then
+	shellcheck -x -P "$TOP/scripts" -S warning -e SC2034 "$TOP"/scripts/*.sh "$TOP"/selftests/*.sh "$TOP/.ci/run" ||
+		die "shellcheck found problems in the repository's scripts"
+	echo "shellcheck: scripts clean"
+fi

@@ -7,6 +7,10 @@
 # KVM guest boots within VM_PROBE_TIMEOUT seconds and falls back to TCG.
 # The whole run is bounded by VM_TIMEOUT seconds.  vng's exit code is not
 # trusted: the command leaves its results in RESULTS.
+# The guest also gets a fresh ext4 scratch disk (/dev/vda, VM_SCRATCH_SIZE)
+# for tests that need a writable, disk-backed working directory, and boots
+# with VM_APPEND (default "no5lvl": KASAN reports a wild access in early
+# interrupt handling on QEMU's 5-level paging CPUs; BPF CI boots the same way).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,15 +23,21 @@ shift 2
 vng=$BUILD/venv/bin/vng
 [ -x "$vng" ] || die "virtme-ng is not installed: run scripts/setup.sh"
 mkdir -p "$res"
+scratch=$BUILD/scratch.img
+rm -f "$scratch"
+truncate -s "${VM_SCRATCH_SIZE:-2G}" "$scratch"
+mkfs.ext4 -q -F -L scratch "$scratch"
+qemu_opts="-drive file=$scratch,if=virtio,format=raw,cache=unsafe${VM_QEMU_OPTS:+ $VM_QEMU_OPTS}"
+append=${VM_APPEND-no5lvl}
 
 vm() {
 	local accel=$1 tmo=$2
 	shift 2
 	local a=()
 	[ "$accel" = kvm ] || a+=(--disable-kvm)
-	timeout -k 10 "$tmo" "$vng" --run "$kdir" "${a[@]}" --cpus "${VM_CPUS:-2}" \
+	timeout -k 10 "$tmo" "$vng" --run "$kdir" "${a[@]}" --verbose --force-9p --cpus "${VM_CPUS:-2}" \
 		--memory "${VM_MEMORY:-4G}" --user root --rwdir "$res" \
-		${VM_QEMU_OPTS:+--qemu-opts "$VM_QEMU_OPTS"} ${VM_APPEND:+--append "$VM_APPEND"} \
+		--qemu-opts "$qemu_opts" ${append:+--append "$append"} \
 			-- "$@" </dev/null
 }
 

@@ -7,5 +7,6 @@ set -euo pipefail
 kdir=$(test_kernel_dir)
 a=()
 [ "${VM_ACCEL:-tcg}" = kvm ] || a+=(--disable-kvm)
-exec "$BUILD/venv/bin/vng" --run "$kdir" "${a[@]}" --cpus "${VM_CPUS:-2}" --memory "${VM_MEMORY:-4G}" \
-	--user root --rwdir "$BUILD" ${VM_QEMU_OPTS:+--qemu-opts "$VM_QEMU_OPTS"} ${1:+-- "$@"}
+exec "$BUILD/venv/bin/vng" --run "$kdir" "${a[@]}" --force-9p --cpus "${VM_CPUS:-2}" --memory "${VM_MEMORY:-4G}" \
+	--user root --rwdir "$BUILD" ${VM_QEMU_OPTS:+--qemu-opts "$VM_QEMU_OPTS"} \
+	--append "${VM_APPEND-no5lvl}" ${1:+-- "$@"}

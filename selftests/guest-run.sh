@@ -13,6 +13,14 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/de
 # LOCK_STAT is built in for measurements; it only slows the tests down.
 [ -w /proc/sys/kernel/lock_stat ] && echo 0 >/proc/sys/kernel/lock_stat
 ulimit -c 0
+# Tests run from a copy of their directory on the scratch disk: some need a
+# writable, disk-backed working directory (test_memcontrol's O_TMPFILE page
+# cache), and the guest's root is the host's, read-only.
+scratch=/tmp/scratch
+mkdir -p $scratch
+if [ -b /dev/vda ] && mount -t ext4 /dev/vda $scratch; then
+	echo "guest-run: scratch disk on $scratch" >/dev/kmsg
+fi
 echo "guest-run: starting $(wc -l <"$plan") tests on $(uname -r)" >/dev/kmsg
 
 while IFS=$'\t' read -r id tmo dir cmd; do
@@ -20,7 +28,11 @@ while IFS=$'\t' read -r id tmo dir cmd; do
 	echo "guest-run: $id" >/dev/kmsg
 	echo "# $id" >/dev/console
 	start=$(date +%s%N)
-	(cd "$dir" && exec timeout -k 10 "$tmo" $cmd) </dev/null >"$res/$id.log" 2>&1
+	wd=$scratch/$(echo "$dir" | md5sum | cut -c1-12)
+	[ -d "$wd" ] || cp -a "$dir" "$wd"
+	# Line-buffered, so that forked test children do not repeat output.
+	# shellcheck disable=SC2086 # COMMAND is split into words on purpose
+	(cd "$wd" && exec timeout -k 10 "$tmo" stdbuf -oL -eL $cmd) </dev/null >"$res/$id.log" 2>&1
 	rc=$?
 	end=$(date +%s%N)
 	echo "$rc $(((end - start) / 1000000))" >"$res/$id.rc"

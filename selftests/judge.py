@@ -41,7 +41,7 @@ SPLAT_PATTERNS = [
 ]
 SPLAT_RE = re.compile("|".join(SPLAT_PATTERNS))
 
-TAP_RE = re.compile(r"^(not )?ok (\d+)(?: -)? ?(.*?)(?:\s+#\s*(SKIP|XFAIL|TODO)\b.*)?$",
+TAP_RE = re.compile(r"^(not )?ok (\d+)(?: -)? ?(.*?)(?:\s*#\s*(SKIP|XFAIL|TODO)\b\s*(.*))?$",
                     re.IGNORECASE)
 TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)")
 VERIFIER_RE = re.compile(r"^#(\d+)/([up]) (.*?) (?:\(run \d+/\d+\) )*"
@@ -96,7 +96,9 @@ def parse_cases(text):
                 res = "xfail" if directive in ("XFAIL", "TODO") else "fail"
             else:
                 res = "pass"
-            cases.append((m.group(3).strip() or f"#{m.group(2)}", res))
+            # kselftest.h prints "ok 4 # SKIP name" when a test skips
+            name = m.group(3).strip() or (m.group(5) or "").strip() or f"#{m.group(2)}"
+            cases.append((name, res))
     return cases, plan
 
 

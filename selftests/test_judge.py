@@ -147,6 +147,11 @@ class JudgeTest(unittest.TestCase):
                               allow=re.escape("cgroup.c:123") + " -- known\n")
         self.assertEqual(v.failed, 0)
 
+    def test_kselftest_h_skip_names(self):
+        cases, plan = judge.parse_cases("1..3\nok 1 a\nok 2 # SKIP b\nnot ok 3 c # TODO later\n")
+        self.assertEqual(plan, 3)
+        self.assertEqual(cases, [("a", "pass"), ("b", "skip"), ("c", "xfail")])
+
     def test_verifier_output(self):
         cases, plan = judge.parse_cases(VERIFIER)
         self.assertIsNone(plan)
