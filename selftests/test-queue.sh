@@ -2,14 +2,16 @@
 # Host-side test of the patch-queue round trip, on a throw-away clone of the
 # tree and a throw-away queue: a topic with a cover letter and two patches
 # is exported, applied to a fresh base, and exported again; the two exports
-# must be identical, and `make tree` must then be a no-op.  Prints TAP.
+# must be identical, and `make tree` must then be a no-op.  Then `make lint`
+# must fail on an unlisted checkpatch warning and pass once it is listed
+# with a reason.  Prints TAP.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 [ -d "$TREE/.git" ] || die "no tree: run 'make tree' first"
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "# kept $tmp" || rm -rf "$tmp"' EXIT
 export TREE=$tmp/linux QUEUE=$tmp/queue
 export GIT_AUTHOR_NAME="A U Thor" GIT_AUTHOR_EMAIL=author@example.org
 export GIT_COMMITTER_NAME="C O Mitter" GIT_COMMITTER_EMAIL=committer@example.org
@@ -57,5 +59,12 @@ check "the rebuilt tree has the cover letter and both patches" \
 	test "$(git -C "$TREE" log --format=%s base..HEAD | tr '\n' '|')" = "Documentation: extend pq-demo|Documentation: add pq-demo|demo: a test topic|"
 check "a second export" "$top/scripts/export-patches.sh"
 check "the round trip changes no byte" diff -r "$tmp/first" "$QUEUE"
+check "lint fails on a checkpatch warning that is not listed" \
+	bash -c '! TREE="$0" "$1"/scripts/lint.sh' "$BUILD/linux" "$top"
+echo "demo/0001-*.patch FILE_PATH_CHANGES -- a test" >"$QUEUE/checkpatch-allow.txt"
+check "lint passes once the warning is listed with a reason" env TREE="$BUILD/linux" "$top/scripts/lint.sh"
+echo "demo/0001-*.patch FILE_PATH_CHANGES" >"$QUEUE/checkpatch-allow.txt"
+check "lint refuses an allow line without a reason" \
+	bash -c '! TREE="$0" "$1"/scripts/lint.sh' "$BUILD/linux" "$top"
 echo "1..$n"
 [ $failed = 0 ]
