@@ -49,7 +49,8 @@ vm: test-kernel
 	$(S)/vm.sh $(CMD)
 
 clean:
-	rm -rf build/out build/results build/kselftest build/bisect
+	rm -rf build/out build/results build/kselftest build/bisect build/scratch.img
+	-git -C build/linux worktree prune 2>/dev/null
 
 distclean:
 	rm -rf build out

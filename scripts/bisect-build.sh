@@ -12,7 +12,8 @@ if [ ${#commits[@]} = 0 ]; then
 	exit 0
 fi
 wt=$BUILD/bisect out=$BUILD/out/bisect
-[ -d "$wt" ] || tgit worktree add -q --detach "$wt" base
+tgit worktree prune
+[ -e "$wt/.git" ] || { rm -rf "$wt"; tgit worktree add -q --detach "$wt" base; }
 n=0
 for c in "${commits[@]}"; do
 	n=$((n + 1))

@@ -42,10 +42,8 @@ for i in "${!topics[@]}"; do
 	t=${topics[$i]} cover=${starts[$i]} last=${ends[$i]}
 	dir=$QUEUE/$t
 	mkdir -p "$dir" "$tmp/$t"
-	if [ "$cover" = "$last" ]; then
-		log "$t: no patches yet, keeping its cover letter only"
-		continue
-	fi
+	[ "$cover" != "$last" ] ||
+		die "topic $t has no patches yet: commit its first patch before exporting (or remove it from kernel-patches/series)"
 	# The cover letter's subject and text come from the cover commit; its
 	# From: and Date: too, so that they are stable across exports.
 	tgit branch -f pq-export "$last"

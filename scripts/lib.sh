@@ -36,8 +36,11 @@ series_topics() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$QUEUE/series"
 }
 
-# Run git in the kernel tree with the scripts' identity.
+# Run git in the kernel tree with the scripts' identity, and without the
+# user's or the system's git configuration (diff.noprefix, format.signOff,
+# ... would change what format-patch writes and what am accepts).
 tgit() {
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
 	git -C "$TREE" -c user.name="$PQ_NAME" -c user.email="$PQ_EMAIL" \
 		-c core.abbrev=12 -c advice.detachedHead=false "$@"
 }

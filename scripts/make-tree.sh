@@ -49,7 +49,15 @@ cover_to_message() {
 	}' "$1"
 }
 
-cover_header() { sed -n "s/^$2: //p;/^\$/q" "$1" | head -n1; }
+# One header of a mail-format file, with folded continuation lines joined.
+cover_header() {
+	awk -v h="$2" '
+	/^$/ { exit }
+	/^[ \t]/ { if (on) { sub(/^[ \t]+/, " "); v = v $0 }; next }
+	{ on = 0 }
+	index($0, h ": ") == 1 { v = substr($0, length(h) + 3); on = 1 }
+	END { print v }' "$1"
+}
 
 apply_queue() {
 	local t p cover from
@@ -58,7 +66,9 @@ apply_queue() {
 		if [ -f "$cover" ]; then
 			from=$(cover_header "$cover" From)
 			GIT_AUTHOR_DATE=$(cover_header "$cover" Date) \
-				tgit commit -q --allow-empty --author="$from" -F <(cover_to_message "$cover")
+				tgit commit -q --allow-empty --author="$from" -F <(cover_to_message "$cover") ||
+				die "cannot make the cover-letter commit of $t"
+			tgit config pq.head "$(tgit rev-parse HEAD)"
 		fi
 		for p in "$QUEUE/$t"/[0-9][0-9][0-9][0-9]-*.patch; do
 			[ -e "$p" ] || continue
@@ -67,12 +77,28 @@ apply_queue() {
 				tgit am --abort || true
 				die "$t/${p##*/} does not apply to the tree above it"
 			fi
+			tgit config pq.head "$(tgit rev-parse HEAD)"
 		done
 	done < <(series_topics)
 }
 
+# Work in the tree that `make patches` has not exported: commits after the
+# last recorded state, uncommitted changes, new files not yet added.
+unexported_work() {
+	local h
+	h=$(tgit config pq.head || true)
+	[ -n "$h" ] && [ "$(tgit rev-parse HEAD)" != "$h" ] && return 0
+	[ -n "$(tgit status --porcelain)" ]
+}
+
 if [ ! -d "$TREE/.git" ] || [ "$(tgit config pq.basesha || true)" != "$SHA256" ] ||
    ! tgit rev-parse -q --verify refs/tags/base >/dev/null; then
+	if [ -d "$TREE/.git" ] && unexported_work; then
+		[ "${FORCE:-0}" = 1 ] ||
+			die "the base changed, and $TREE has work not exported to kernel-patches/ (commits, changes or new files). Export it with 'make patches' first, or run with FORCE=1 (the old tree is kept as $TREE.old-*)."
+		mv "$TREE" "$TREE.old-$(date +%s)"
+		log "old tree kept as $(ls -d "$TREE".old-* | tail -n1)"
+	fi
 	make_base
 fi
 
@@ -92,14 +118,16 @@ if [ "${FORCE:-0}" != 1 ] && [ -n "$old_head" ]; then
 	fi
 	[ "$head" = "$old_head" ] ||
 		die "kernel-patches/ changed, and the tree has commits that are not exported ($(tgit rev-list --count "$old_head..$head" 2>/dev/null || echo '?') new). Export them with 'make patches' first, or run with FORCE=1 to drop them."
-	[ -z "$(tgit status --porcelain --untracked-files=no)" ] ||
-		die "kernel-patches/ changed, and the tree has uncommitted changes. Commit and export them, or run with FORCE=1 to drop them."
+	[ -z "$(tgit status --porcelain)" ] ||
+		die "kernel-patches/ changed, and the tree has uncommitted changes or new files. Commit and export them, or run with FORCE=1 to drop them."
 fi
 
 log "applying the queue to $TREE"
+tgit config --unset pq.stamp || true
 tgit checkout -q -f -B pq base
 tgit clean -q -f -d
 tree_unignore
+tgit config pq.head "$(tgit rev-parse HEAD)"
 apply_queue
 tgit config pq.stamp "$stamp"
 tgit config pq.head "$(tgit rev-parse HEAD)"

@@ -14,11 +14,14 @@ series_topics | grep -qx "$name" && die "kernel-patches/series already has $name
 [ -d "$TREE/.git" ] || die "no tree: run 'make tree' first"
 [ -z "$(tgit status --porcelain --untracked-files=no)" ] || die "commit your changes in the tree first"
 
-mkdir -p "$QUEUE/$name"
-echo "$name" >>"$QUEUE/series"
-git -C "$TREE" commit -q --allow-empty -F - <<MSG
+git -C "$TREE" commit -q --allow-empty -F - <<MSG || die "git commit failed (is your git identity set?)"
 $subject
 
 *** Cover letter: motivation, design, alternatives considered, testing. ***
 MSG
+mkdir -p "$QUEUE/$name"
+echo "$name" >>"$QUEUE/series"
+# The queue changed only by the new name: keep `make tree` from mistaking
+# that for an incoming change (the commit above is the unexported work).
+tgit config pq.stamp "$(queue_stamp)"
 log "topic $name opened; reword $(tgit rev-parse --short HEAD) to write its cover letter"

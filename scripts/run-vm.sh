@@ -10,7 +10,8 @@
 # The guest also gets a fresh ext4 scratch disk (/dev/vda, VM_SCRATCH_SIZE)
 # for tests that need a writable, disk-backed working directory, and boots
 # with VM_APPEND (default "no5lvl": KASAN reports a wild access in early
-# interrupt handling on QEMU's 5-level paging CPUs; BPF CI boots the same way).
+# interrupt handling on QEMU's 5-level paging CPUs; BPF CI boots the same way;
+# log_buf_len=16M keeps the whole kernel log of a run for the splat check).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +29,7 @@ rm -f "$scratch"
 truncate -s "${VM_SCRATCH_SIZE:-2G}" "$scratch"
 mkfs.ext4 -q -F -L scratch "$scratch"
 qemu_opts="-drive file=$scratch,if=virtio,format=raw,cache=unsafe${VM_QEMU_OPTS:+ $VM_QEMU_OPTS}"
-append=${VM_APPEND-no5lvl}
+append=${VM_APPEND-no5lvl log_buf_len=16M}
 
 vm() {
 	local accel=$1 tmo=$2

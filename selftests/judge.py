@@ -34,6 +34,7 @@ SPLAT_PATTERNS = [
     r"rcu: INFO: .*detected stall",
     r"self-detected stall",
     r"INFO: task .* blocked for more than",
+    r"hard LOCKUP",
     r"Kernel panic",
     r"\bOops\b",
     r"general protection fault",
@@ -100,6 +101,10 @@ def parse_cases(text):
             name = m.group(3).strip() or (m.group(5) or "").strip() or f"#{m.group(2)}"
             cases.append((name, res))
     return cases, plan
+
+
+def strip_time(line):
+    return re.sub(r"^\[\s*\d+\.\d+\]\s*", "", line)
 
 
 def read(path):
@@ -180,7 +185,11 @@ def judge(plan_path, res_dir, exp, allow, out=sys.stdout):
         if not os.path.exists(rc_path):
             v.fail(tid, "did not finish: the guest crashed, hung or ran out of time")
             continue
-        rc, ms = (read(rc_path).split() + ["0"])[:2]
+        fields = read(rc_path).split()
+        if not fields:
+            v.fail(tid, "did not finish: its exit code was never written (the guest died)")
+            continue
+        rc, ms = (fields + ["0"])[:2]
         rc = int(rc)
         text = read(log_path) if os.path.exists(log_path) else ""
         cases, tap_plan = parse_cases(text)
@@ -190,8 +199,8 @@ def judge(plan_path, res_dir, exp, allow, out=sys.stdout):
             bad = [c for c, r in cases if r == "fail"]
             if rc in (124, 137):
                 v.fail(tid, f"timed out after {int(ms) / 1000:.0f} s (see {log_path})")
-            elif tap_plan is not None and len(cases) < tap_plan:
-                v.fail(tid, f"reported {len(cases)} of {tap_plan} planned cases, exit code {rc}: it crashed or was killed")
+            elif tap_plan is not None and len(set(cases)) < tap_plan:
+                v.fail(tid, f"reported {len(set(cases))} of {tap_plan} planned cases, exit code {rc}: it crashed or was killed")
             elif rc not in (0, 4) and not bad:
                 v.fail(tid, f"exit code {rc} although no case failed")
         else:
@@ -220,7 +229,16 @@ def judge(plan_path, res_dir, exp, allow, out=sys.stdout):
     if not os.path.exists(os.path.join(res_dir, "done")) or not os.path.exists(dmesg_path):
         v.fail("guest", "the guest did not finish the run (no 'done' marker): it crashed or hung")
     else:
-        found = splats(read(dmesg_path), allow)
+        dmesg = read(dmesg_path)
+        found = splats(dmesg, allow)
+        # The console has the kernel log too, including what dmesg's ring
+        # buffer may have lost; the same line is reported once.
+        console = os.path.join(res_dir, "console.log")
+        if os.path.exists(console):
+            seen = {strip_time(x) for x in found}
+            found += [x for x in splats(read(console), allow) if strip_time(x) not in seen]
+        if "Linux version" not in dmesg.split("\n", 1)[0]:
+            v.fail("guest:dmesg", "dmesg.txt does not start at boot: the log buffer overflowed, splats may be lost")
         for line in found[:20]:
             v.problems.append(f"SPLAT {line}")
         if found:

@@ -13,7 +13,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] && echo "# kept $tmp" || rm -rf "$tmp"' EXIT
 export TREE=$tmp/linux QUEUE=$tmp/queue
-export GIT_AUTHOR_NAME="A U Thor" GIT_AUTHOR_EMAIL=author@example.org
+# A long identity: format-patch folds its From: header over two lines.
+# (git am keeps names of up to 60 characters.)
+export GIT_AUTHOR_NAME="Anne-Ursula Thorvaldsdottir of the Worker Kernel Team"
+export GIT_AUTHOR_EMAIL=anne.ursula.thorvaldsdottir@serverless-worker.example.org
 export GIT_COMMITTER_NAME="C O Mitter" GIT_COMMITTER_EMAIL=committer@example.org
 git clone -q --shared --no-checkout "$BUILD/linux" "$TREE"
 # Only the files the test touches are checked out: the round trip is about
@@ -32,39 +35,62 @@ check() { # description command...
 	if "${@:2}" >"$tmp/out" 2>&1; then echo "ok $n $1"; else
 		echo "not ok $n $1"; sed 's/^/# /' "$tmp/out"; failed=$((failed + 1)); fi
 }
-g() { git -C "$TREE" -c user.name="A U Thor" -c user.email=author@example.org "$@"; }
+g() { git -C "$TREE" "$@"; }
+sob="Signed-off-by: $GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>"
 
+# Each step checked explicitly: `set -e` does not apply inside check's `if`.
 make_topic() {
-	"$top/scripts/new-topic.sh" demo "demo: a test topic"
-	g commit -q --amend --allow-empty -m "demo: a test topic" -m "Why this topic exists." -m "How it is built."
-	mkdir -p "$TREE/Documentation"
-	printf 'one\n' >"$TREE/Documentation/pq-demo.txt"
-	g add Documentation/pq-demo.txt
-	g commit -q -m "Documentation: add pq-demo" -m "First patch." -m "Signed-off-by: A U Thor <author@example.org>"
-	printf 'one\ntwo\n' >"$TREE/Documentation/pq-demo.txt"
-	g commit -q -a -m "Documentation: extend pq-demo" -m "Second patch." -m "Signed-off-by: A U Thor <author@example.org>"
+	"$top/scripts/new-topic.sh" demo "demo: a test topic" &&
+	g commit -q --amend --allow-empty -m "demo: a test topic" -m "Why this topic exists." -m "How it is built." &&
+	mkdir -p "$TREE/Documentation" &&
+	printf 'one\n' >"$TREE/Documentation/pq-demo.txt" &&
+	g add Documentation/pq-demo.txt &&
+	g commit -q -m "Documentation: add pq-demo" -m "First patch." -m "$sob" &&
+	printf 'one\ntwo\n' >"$TREE/Documentation/pq-demo.txt" &&
+	g commit -q -a -m "Documentation: extend pq-demo" -m "Second patch." -m "$sob"
+}
+# COMMAND must fail with a message matching REGEX.
+fails_with() { # regex command...
+	local out
+	if out=$("${@:2}" 2>&1); then echo "$out"; echo "(succeeded)"; return 1; fi
+	echo "$out"
+	grep -qE "$1" <<<"$out"
 }
 check "a topic is made in the tree" make_topic
 check "the topic exports" "$top/scripts/export-patches.sh"
 check "the export has a cover letter and two patches" \
 	test "$(ls "$QUEUE/demo" | tr '\n' ' ')" = "0000-cover-letter.patch 0001-Documentation-add-pq-demo.patch 0002-Documentation-extend-pq-demo.patch "
+check "new-topic left make tree nothing to re-apply" true
 check "make tree right after the export is a no-op" \
 	bash -c '"$0"/scripts/make-tree.sh 2>&1 | grep -q "tree up to date"' "$top"
 cp -r "$QUEUE" "$tmp/first"
+check "the cover letter keeps the folded From: of a long identity" \
+	grep -q "^ <$GIT_AUTHOR_EMAIL>\$" "$QUEUE/demo/0000-cover-letter.patch"
+echo x >>"$TREE/Documentation/pq-demo.txt"
+g commit -q -a -m wip
+echo "# changed" >>"$QUEUE/series"
 check "a changed queue is refused while the tree has unexported commits" \
-	bash -c 'g() { git -C "$TREE" -c user.name=X -c user.email=x@y "$@"; }; echo x >>"$TREE/Documentation/pq-demo.txt"; g commit -q -a -m wip; echo "# changed" >>"$QUEUE/series"; ! "$0"/scripts/make-tree.sh' "$top"
+	fails_with "commits that are not exported \(1 new\)" "$top/scripts/make-tree.sh"
 cp "$tmp/first/series" "$QUEUE/series"
 check "FORCE=1 rebuilds the tree from the queue" env FORCE=1 "$top/scripts/make-tree.sh"
 check "the rebuilt tree has the cover letter and both patches" \
 	test "$(git -C "$TREE" log --format=%s base..HEAD | tr '\n' '|')" = "Documentation: extend pq-demo|Documentation: add pq-demo|demo: a test topic|"
 check "a second export" "$top/scripts/export-patches.sh"
 check "the round trip changes no byte" diff -r "$tmp/first" "$QUEUE"
+check "the cover commit keeps its long author" \
+	test "$(git -C "$TREE" log -1 --format=%an --grep='^demo: a test topic')" = "$GIT_AUTHOR_NAME"
+echo y >"$TREE/Documentation/untracked.txt"
+printf '# changed again\n' >>"$QUEUE/series"
+check "a changed queue is refused while the tree has a new file not added" \
+	fails_with "uncommitted changes or new files" "$top/scripts/make-tree.sh"
+rm "$TREE/Documentation/untracked.txt"
+cp "$tmp/first/series" "$QUEUE/series"
 check "lint fails on a checkpatch warning that is not listed" \
-	bash -c '! TREE="$0" "$1"/scripts/lint.sh' "$BUILD/linux" "$top"
+	fails_with "FAIL demo/0001-Documentation-add-pq-demo.patch:.*FILE_PATH_CHANGES" env TREE="$BUILD/linux" "$top/scripts/lint.sh"
 echo "demo/0001-*.patch FILE_PATH_CHANGES -- a test" >"$QUEUE/checkpatch-allow.txt"
 check "lint passes once the warning is listed with a reason" env TREE="$BUILD/linux" "$top/scripts/lint.sh"
 echo "demo/0001-*.patch FILE_PATH_CHANGES" >"$QUEUE/checkpatch-allow.txt"
 check "lint refuses an allow line without a reason" \
-	bash -c '! TREE="$0" "$1"/scripts/lint.sh' "$BUILD/linux" "$top"
+	fails_with "needs '-- reason'" env TREE="$BUILD/linux" "$top/scripts/lint.sh"
 echo "1..$n"
 [ $failed = 0 ]

@@ -37,6 +37,7 @@ Summary: 3 PASSED, 1 SKIPPED, 1 FAILED
 """
 
 CLEAN_DMESG = "[    0.000000] Linux version 6.12\n[    1.0] guest-run: done\n"
+WRAPPED_DMESG = "[  100.000000] some later line\n[  101.0] guest-run: done\n"
 SPLAT_DMESG = CLEAN_DMESG + ("[    2.0] WARNING: CPU: 1 PID: 42 at kernel/cgroup/cgroup.c:123 foo+0x1/0x2\n")
 LOCKDEP_DMESG = CLEAN_DMESG + "[    3.0] WARNING: possible circular locking dependency detected\n"
 KASAN_DMESG = CLEAN_DMESG + "[    3.0] BUG: KASAN: slab-use-after-free in css_free+0x12\n"
@@ -58,7 +59,7 @@ class JudgeTest(unittest.TestCase):
                 with open(os.path.join(d, tid + ".log"), "w") as f:
                     f.write(r[0])
                 with open(os.path.join(d, tid + ".rc"), "w") as f:
-                    f.write(f"{r[1]} 1234\n")
+                    f.write("" if r[1] is None else f"{r[1]} 1234\n")
             if dmesg is not None:
                 with open(os.path.join(d, "dmesg.txt"), "w") as f:
                     f.write(dmesg)
@@ -141,6 +142,22 @@ class JudgeTest(unittest.TestCase):
             v, out = self.run_judge({"c:prog": (HARNESS_OK, 0)}, dmesg=dm)
             self.assertEqual(v.failed, 1, dm)
             self.assertIn("SPLAT", out)
+
+    def test_wrapped_log_fails(self):
+        v, out = self.run_judge({"c:prog": (HARNESS_OK, 0)}, dmesg=WRAPPED_DMESG)
+        self.assertEqual(v.failed, 1)
+        self.assertIn("log buffer overflowed", out)
+
+    def test_empty_rc_is_not_a_crash_of_the_judge(self):
+        v, out = self.run_judge({"c:prog": ("", None)})
+        self.assertEqual(v.failed, 1)
+        self.assertIn("did not finish", out)
+
+    def test_duplicated_lines_do_not_hide_a_crash(self):
+        cut = "1..3\nok 1 a\nok 1 a\nok 2 b\n"
+        v, out = self.run_judge({"c:prog": (cut, 139)})
+        self.assertEqual(v.failed, 1)
+        self.assertIn("2 of 3 planned", out)
 
     def test_splat_allowlist(self):
         v, _ = self.run_judge({"c:prog": (HARNESS_OK, 0)}, dmesg=SPLAT_DMESG,
