@@ -38,7 +38,7 @@ vm() {
 	[ "$accel" = kvm ] || a+=(--disable-kvm)
 	timeout -k 10 "$tmo" "$vng" --run "$kdir" "${a[@]}" --verbose --force-9p --cpus "${VM_CPUS:-2}" \
 		--memory "${VM_MEMORY:-4G}" --user root --rwdir "$res" \
-		--qemu-opts "$qemu_opts" ${append:+--append "$append"} \
+		--qemu-opts="$qemu_opts" ${append:+--append "$append"} \
 			-- "$@" </dev/null
 }
 
