@@ -13,6 +13,9 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/de
 # LOCK_STAT is built in for measurements; it only slows the tests down.
 [ -w /proc/sys/kernel/lock_stat ] && echo 0 >/proc/sys/kernel/lock_stat
 ulimit -c 0
+# Worker nodes (systemd) mount cgroup2 with nsdelegate; virtme-ng does not.
+mount -o remount,nsdelegate /sys/fs/cgroup 2>/dev/null ||
+	echo "guest-run: cannot remount cgroup2 with nsdelegate" >/dev/kmsg
 # Tests run from a copy of their directory on the scratch disk: some need a
 # writable, disk-backed working directory (test_memcontrol's O_TMPFILE page
 # cache), and the guest's root is the host's, read-only.
