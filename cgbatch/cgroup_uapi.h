@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Copy of include/uapi/linux/cgroup.h from kernel-patches/cgroup-batch, for
+ * building against a libc whose kernel headers predate it.  `make check`
+ * fails when the two differ (selftests/test-uapi-copy.sh).
+ */
+#ifndef CGBATCH_CGROUP_UAPI_H
+#define CGBATCH_CGROUP_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Most cgroups one CGROUP_IOC_CREATE or CGROUP_IOC_DESTROY call handles. */
+#define CGROUP_BATCH_MAX	1024
+/* Most interface-file values one CGROUP_IOC_CREATE call applies. */
+#define CGROUP_SEED_MAX		32
+/* Longest value, in bytes, of one interface file. */
+#define CGROUP_SEED_MAX_LEN	4095
+
+/**
+ * struct cgroup_seed - an interface file value applied at creation
+ * @name: pointer to the NUL-terminated name of a controller interface
+ *	file of the new cgroup, e.g. "memory.max"
+ * @value: pointer to the value, as it would be written to the file
+ * @len: length of @value in bytes, 1 to %CGROUP_SEED_MAX_LEN
+ * @flags: must be 0
+ */
+struct cgroup_seed {
+	__aligned_u64 name;
+	__aligned_u64 value;
+	__u32 len;
+	__u32 flags;
+};
+
+/**
+ * struct cgroup_create_args - argument of %CGROUP_IOC_CREATE
+ * @flags: must be 0
+ * @count: number of cgroups to create, 1 to %CGROUP_BATCH_MAX
+ * @nr_seeds: number of entries in @seeds, 0 to %CGROUP_SEED_MAX
+ * @names: pointer to an array of @count pointers (as __u64) to the
+ *	NUL-terminated names of the new cgroups
+ * @seeds: pointer to an array of @nr_seeds &struct cgroup_seed, written
+ *	in order to each new cgroup before it becomes visible
+ * @fds: pointer to an array of @count __s32; on success, receives an
+ *	O_RDONLY | O_DIRECTORY | O_CLOEXEC descriptor of each new cgroup,
+ *	usable with clone3(CLONE_INTO_CGROUP) and %CGROUP_IOC_DESTROY
+ * @mode: mode of the new directories, as for mkdir(2) (the umask applies)
+ * @err_name: out: on failure, index in @names of the cgroup the error is
+ *	about, or -1
+ * @err_seed: out: on failure, index in @seeds of the value the error is
+ *	about, or -1
+ * @__reserved: must be 0
+ */
+struct cgroup_create_args {
+	__u64 flags;
+	__u32 count;
+	__u32 nr_seeds;
+	__aligned_u64 names;
+	__aligned_u64 seeds;
+	__aligned_u64 fds;
+	__u32 mode;
+	__s32 err_name;
+	__s32 err_seed;
+	__u32 __reserved;
+};
+
+/**
+ * struct cgroup_destroy_args - argument of %CGROUP_IOC_DESTROY
+ * @flags: must be 0
+ * @count: number of cgroups to destroy, 1 to %CGROUP_BATCH_MAX
+ * @err_index: out: on failure, index in @fds of the cgroup the error is
+ *	about, or -1
+ * @fds: pointer to an array of @count __s32 descriptors of child cgroups
+ *	of the directory the ioctl is issued on
+ */
+struct cgroup_destroy_args {
+	__u64 flags;
+	__u32 count;
+	__s32 err_index;
+	__aligned_u64 fds;
+};
+
+#define CGROUP_IOC_MAGIC	0xB9
+#define CGROUP_IOC_CREATE	_IOWR(CGROUP_IOC_MAGIC, 1, struct cgroup_create_args)
+#define CGROUP_IOC_DESTROY	_IOWR(CGROUP_IOC_MAGIC, 2, struct cgroup_destroy_args)
+
+#endif /* CGBATCH_CGROUP_UAPI_H */
