@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm clean distclean
+.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint         checkpatch --strict on every patch"
 	@echo "make bisect       build every commit of the queue in turn"
 	@echo "make vm CMD=...   boot the test kernel and run CMD in it (a shell without CMD)"
+	@echo "make bench-cgroup cgroup provisioning benchmark in the guest (DEBUG=0: no debug options)"
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
 	@echo "make selftests    only build the selftests"
 	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
@@ -38,6 +39,9 @@ selftests: test-kernel
 
 check:
 	$(S)/check.sh
+
+bench-cgroup:
+	$(S)/bench-cgroup.sh
 
 lint: tree
 	$(S)/lint.sh

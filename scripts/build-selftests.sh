@@ -16,8 +16,12 @@ kmake -s O="$out" headers
 targets=()
 for t in $SELFTEST_TARGETS; do [ "$t" = bpf ] || targets+=("$t"); done
 if [ ${#targets[@]} -gt 0 ]; then
+	# kselftest's install carries on past a program that fails to build
+	# (and would install the rest): a failure in the log fails the build.
 	make -s -C "$TREE/tools/testing/selftests" -j"$JOBS" O="$out" \
-		TARGETS="${targets[*]}" KSFT_INSTALL_PATH="$kst" install >"$BUILD/kselftest-build.log" 2>&1 ||
+		KHDR_INCLUDES="-isystem $out/usr/include" \
+		TARGETS="${targets[*]}" KSFT_INSTALL_PATH="$kst" install >"$BUILD/kselftest-build.log" 2>&1 &&
+		! grep -q '\*\*\* .* Error [0-9]' "$BUILD/kselftest-build.log" ||
 		{ tail -40 "$BUILD/kselftest-build.log" >&2; die "kselftest build failed (full log: $BUILD/kselftest-build.log)"; }
 fi
 case " $SELFTEST_TARGETS " in *" bpf "*)
@@ -28,4 +32,14 @@ case " $SELFTEST_TARGETS " in *" bpf "*)
 		{ tail -40 "$BUILD/bpf-build.log" >&2; die "selftests/bpf test_verifier build failed (full log: $BUILD/bpf-build.log)"; }
 	;;
 esac
-log "selftests built in $kst"
+# This repository's user-space tools and benchmarks, for selftests/e2e and
+# the benchmarks (warnings are errors: they run in the guest unattended).
+tools=$BUILD/tools
+mkdir -p "$tools"
+make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" all >/dev/null ||
+	die "cgbatch build failed"
+cp "$TOP/cgbatch/cgbatch" "$tools/"
+gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch" \
+	-o "$tools/cgroup-bench" "$TOP/selftests/bench/cgroup-bench.c" "$TOP/cgbatch/libcgbatch.a" ||
+	die "cgroup-bench build failed"
+log "selftests built in $kst, tools in $tools"

@@ -28,12 +28,14 @@ host_test() { # id command...
 step "host tests of the pipeline"
 host_test host:verdict-unit-tests python3 -m unittest discover -s "$TOP/selftests" -p 'test_*.py'
 host_test host:queue-round-trip "$TOP/selftests/test-queue.sh"
+host_test host:cgbatch-uapi-copy "$TOP/selftests/test-uapi-copy.sh"
 
 step "test kernel";    "$TOP/scripts/build-test-kernel.sh"
 step "selftests";      "$TOP/scripts/build-selftests.sh"
 
 out=$(test_kernel_dir)
 python3 "$TOP/selftests/plan.py" --kselftest "$BUILD/kselftest" --bpf "$BUILD/kselftest/bpf" \
+	--e2e "$TOP/selftests/e2e" --tools "$BUILD/tools" \
 	--factor "${TIMEOUT_FACTOR:-4}" --only "${ONLY:-}" "$res/plan"
 
 # In CI (90 minutes for everything) a hung guest must not eat the time the

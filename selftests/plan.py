@@ -3,8 +3,9 @@
 
 One line per program: ID, timeout (s), directory, command.  Programs come
 from a kselftest install (kselftest-list.txt; timeouts from each
-collection's `settings`, default 45 s as in kselftest's runner) and from
-selftests/bpf (test_verifier).  Timeouts are multiplied by --factor (the
+collection's `settings`, default 45 s as in kselftest's runner), from
+selftests/bpf (test_verifier) and from this repository's end-to-end
+tests (selftests/e2e/*.sh, given --e2e and --tools).  Timeouts are multiplied by --factor (the
 debug kernel under TCG is 20-30x slower than hardware).  Programs that
 selftests/expectations.txt marks `norun` are left out and written, with
 their reasons, to PLAN.norun so that the verdict reports them as skipped.
@@ -30,6 +31,26 @@ def collection_timeout(kst, collection):
     return DEFAULT_TIMEOUT
 
 
+def read_timeouts(path):
+    """timeouts.txt: "TEST SECONDS -- reason" lines override a program's
+    timeout (before --factor), for programs whose collection's default is
+    too short for them on the debug kernel under TCG."""
+    out = {}
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            head, sep, reason = line.partition(" -- ")
+            parts = head.split()
+            if len(parts) != 2 or not parts[1].isdigit() or not reason.strip():
+                sys.exit(f"{path}:{n}: expected 'TEST SECONDS -- reason'")
+            out[parts[0]] = int(parts[1])
+    return out
+
+
 def programs(args):
     if args.kselftest and os.path.exists(os.path.join(args.kselftest, "kselftest-list.txt")):
         with open(os.path.join(args.kselftest, "kselftest-list.txt")) as f:
@@ -42,18 +63,27 @@ def programs(args):
                        os.path.join(args.kselftest, coll), f"./{prog}")
     if args.bpf and os.path.exists(os.path.join(args.bpf, "test_verifier")):
         yield ("bpf:test_verifier", 300, args.bpf, "./test_verifier")
+    # End-to-end tests of this repository's user-space pieces (selftests/e2e):
+    # each script gets the directory of the built tools as its argument.
+    if args.e2e and args.tools:
+        for name in sorted(os.listdir(args.e2e)):
+            if name.endswith(".sh"):
+                yield (f"e2e:{name}", 120, args.e2e, f"./{name} {args.tools}")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kselftest", help="kselftest install directory")
     ap.add_argument("--bpf", help="directory holding the selftests/bpf runners")
+    ap.add_argument("--e2e", help="directory of end-to-end test scripts")
+    ap.add_argument("--tools", help="directory of the built user-space tools the e2e tests use")
     ap.add_argument("--expectations", default=os.path.join(os.path.dirname(__file__), "expectations.txt"))
     ap.add_argument("--factor", type=float, default=1.0, help="timeout multiplier")
     ap.add_argument("--only", default="", help="run only the programs matching these globs (space separated)")
     ap.add_argument("plan")
     a = ap.parse_args()
     exp = Expectations(a.expectations)
+    timeouts = read_timeouts(os.path.join(os.path.dirname(__file__), "timeouts.txt"))
     only = a.only.split()
     n = 0
     with open(a.plan, "w") as plan, open(a.plan + ".norun", "w") as norun:
@@ -65,6 +95,7 @@ def main():
                 norun.write(f"{tid}\t{rule[1]}\n")
                 print(f"# not run: {tid} -- {rule[1]}", file=sys.stderr)
                 continue
+            tmo = timeouts.get(tid, tmo)
             plan.write(f"{tid}\t{int(tmo * a.factor)}\t{wd}\t{cmd}\n")
             n += 1
     if n == 0:
