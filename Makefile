@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup clean distclean
+.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-seccomp clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bisect       build every commit of the queue in turn"
 	@echo "make vm CMD=...   boot the test kernel and run CMD in it (a shell without CMD)"
 	@echo "make bench-cgroup cgroup provisioning benchmark in the guest (DEBUG=0: no debug options)"
+	@echo "make bench-seccomp per-syscall cost: no filter, libseccomp, seccomp-eBPF whitelist"
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
 	@echo "make selftests    only build the selftests"
 	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
@@ -42,6 +43,9 @@ check:
 
 bench-cgroup:
 	$(S)/bench-cgroup.sh
+
+bench-seccomp:
+	$(S)/bench-seccomp.sh
 
 lint: tree
 	$(S)/lint.sh

@@ -42,4 +42,22 @@ cp "$TOP/cgbatch/cgbatch" "$tools/"
 gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch" \
 	-o "$tools/cgroup-bench" "$TOP/selftests/bench/cgroup-bench.c" "$TOP/cgbatch/libcgbatch.a" ||
 	die "cgroup-bench build failed"
+# libbpf from the tree (it has the series' API), the seccomp whitelist and
+# its loader, their benchmark and the e2e test's probe.
+mkdir -p "$BUILD/libbpf-build" "$tools/swl"
+make -s -C "$TREE/tools/lib/bpf" -j"$JOBS" OUTPUT="$BUILD/libbpf-build/" DESTDIR="$BUILD/libbpf" \
+	prefix= install >"$BUILD/libbpf-build.log" 2>&1 ||
+	{ tail -20 "$BUILD/libbpf-build.log" >&2; die "libbpf build failed"; }
+make -s -C "$TOP/bpf-progs/seccomp" OUT="$tools/swl" CLANG="$CLANG" KHDR="$out/usr/include" \
+	LIBBPF_DIR="$BUILD/libbpf" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
+	die "bpf-progs/seccomp build failed"
+cp "$tools/swl/seccomp-whitelist" "$tools/"
+rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"
+gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem "$out/usr/include" \
+	-I"$BUILD/libbpf/include" -I"$TOP/bpf-progs/seccomp" -I"$tools/swl" \
+	-o "$tools/seccomp-bench" "$TOP/selftests/bench/seccomp-bench.c" "$tools/swl/libswl.a" \
+	"$BUILD/libbpf/lib64/libbpf.a" -lelf -lz -lseccomp -ljson-c ||
+	die "seccomp-bench build failed"
+gcc -O2 -static -Wall -Wextra -Werror -o "$tools/swl-probe" "$TOP/selftests/e2e/swl-probe.c" ||
+	die "swl-probe build failed"
 log "selftests built in $kst, tools in $tools"

@@ -9,8 +9,8 @@ PKGS=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves ccache cpio kmod rsync
 	xz-utils zstd e2fsprogs gawk dpkg-dev debhelper git python3 python3-venv
 	qemu-system-x86 busybox-static
-	clang-19 llvm-19 lld-19 libbpf-dev libcap-dev libseccomp-dev libmnl-dev libpopt-dev
-	sparse shellcheck
+	clang-19 llvm-19 lld-19 libbpf-dev libcap-dev libseccomp-dev libjson-c-dev libmnl-dev libpopt-dev
+	sparse shellcheck python3-ply
 )
 VIRTME_NG_VERSION=1.42
 

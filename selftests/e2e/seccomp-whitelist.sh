@@ -1,0 +1,91 @@
+#!/bin/bash
+# End to end: seccomp-whitelist (bpf-progs/seccomp) on the test kernel: the
+# shipped profiles, errors with their location, commands run under the
+# eBPF whitelist and under libseccomp's classic filter, a phase that only
+# narrows, and no BPF descriptor left to the sandboxed command.
+# Usage: seccomp-whitelist.sh TOOLS-DIR.  Prints TAP.
+set -u
+tools=${1:?usage: seccomp-whitelist.sh DIR}
+swl=$tools/seccomp-whitelist
+probe=$tools/swl-probe
+P=$tools/seccomp-profiles
+tiers="$P/basic-compute.json $P/restricted-io.json $P/networking.json $P/platform-services.json"
+tmp=$(mktemp -d)
+n=0 fails=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
+# expect NAME OUTPUT WANTED...: every WANTED line is in OUTPUT
+expect() {
+	local what=$1 out=$2 w
+	shift 2
+	for w in "$@"; do
+		if ! grep -qxF -- "$w" <<<"$out"; then
+			nok "$what: no '$w' in: $(tr '\n' ' ' <<<"$out")"
+			return
+		fi
+	done
+	ok "$what"
+}
+# fails NAME WANTED-ERROR PROFILE...: check fails and says WANTED-ERROR
+fails() {
+	local what=$1 want=$2 err rc
+	shift 2
+	err=$("$swl" check "$@" 2>&1 >/dev/null); rc=$?
+	if [ $rc = 1 ] && [[ $err == *"$want"* ]]; then ok "$what"; else nok "$what: rc $rc, '$err'"; fi
+}
+
+echo "TAP version 13"
+echo "1..16"
+
+# shellcheck disable=SC2086
+out=$("$swl" check $tiers 2>&1); rc=$?
+if [ $rc = 0 ] && [[ $out == "4 profile(s), 1 phase(s);"* ]]; then
+	ok "the shipped tiers compose"
+else
+	nok "the shipped tiers compose: rc $rc, '$out'"
+fi
+
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read","nosuchcall"],"action":"SCMP_ACT_ALLOW"}]}' >"$tmp/unknown.json"
+fails "unknown syscall: named, with its place" 'unknown.json: syscalls[0].names[1]: unknown syscall "nosuchcall"' "$tmp/unknown.json"
+printf '{"defaultAction":"SCMP_ACT_ERRNO",\n "syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW",]}' >"$tmp/malformed.json"
+fails "malformed JSON: line and column" 'malformed.json:2:58: malformed JSON' "$tmp/malformed.json"
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},{"names":["read"],"action":"SCMP_ACT_KILL"}]}' >"$tmp/contra.json"
+fails "contradictory rules" 'syscalls[1].names[0]: contradicts' "$tmp/contra.json"
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_REGEX"}]}]}' >"$tmp/op.json"
+fails "unsupported operator" 'syscalls[0].args[0]: unsupported operator "SCMP_CMP_REGEX"' "$tmp/op.json"
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}],"phases":[{"name":"serve","after":["read"],"syscalls":[{"names":["execve"],"action":"SCMP_ACT_ALLOW"}]}]}' >"$tmp/widen.json"
+fails "a phase that widens" 'phase "serve" allows "execve", which phase "init" does not' "$tmp/widen.json"
+
+# nothing is half-applied: a bad profile after good ones runs nothing
+out=$("$swl" run $tiers "$tmp/unknown.json" -- "$probe" getppid 2>&1); rc=$?
+if [ $rc = 1 ] && [[ $out != *getppid=* ]]; then ok "a bad profile: nothing runs"; else nok "a bad profile: rc $rc, '$out'"; fi
+
+# shellcheck disable=SC2086
+out=$("$swl" run $tiers -- "$probe" getppid socket-unix socket-packet open-ro bpf-fds 2>&1)
+expect "eBPF whitelist: allowed, argument-checked and denied syscalls" "$out" \
+	getppid=ok socket-unix=ok socket-packet=EPERM open-ro=ok
+expect "eBPF whitelist: the command holds no BPF descriptor" "$out" bpf-fds=0
+# shellcheck disable=SC2086
+out=$("$swl" run --classic $tiers -- "$probe" getppid socket-unix socket-packet open-ro 2>&1)
+expect "classic filter of the same profiles: same answers" "$out" \
+	getppid=ok socket-unix=ok socket-packet=EPERM open-ro=ok
+out=$("$swl" run "$P/basic-compute.json" -- "$probe" getppid open-ro socket-unix 2>&1)
+expect "one tier: what the others add is denied" "$out" getppid=ok open-ro=EPERM socket-unix=EPERM
+
+# shellcheck disable=SC2086
+out=$("$swl" run $tiers -- /bin/sh -c 'echo sh-ran' 2>&1)
+expect "a dynamically linked shell runs under the tiers" "$out" sh-ran
+
+phased="$P/basic-compute.json $P/restricted-io.json $P/networking.json $P/http-function.json"
+# shellcheck disable=SC2086
+out=$("$swl" run $phased -- "$probe" execve fork open-wo accept execve fork open-wo open-ro socket-unix getppid 2>&1)
+# the first three answers are from the init phase, the rest from serve
+first=$(sed -n 1,3p <<<"$out") rest=$(sed -n 5,11p <<<"$out")
+expect "phase init: execve, fork and writes allowed" "$first" execve=ok fork=ok open-wo=ok
+expect "accept4 starts the serve phase" "$out" accept=ok
+expect "phase serve: execve, fork, writes and new sockets denied" "$rest" \
+	execve=EPERM fork=EPERM open-wo=EPERM socket-unix=EPERM
+expect "phase serve: read-only opens and the rest still allowed" "$rest" open-ro=ok getppid=ok
+
+rm -rf "$tmp"
+exit $((fails > 0))
