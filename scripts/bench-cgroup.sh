@@ -8,17 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kdir=$(test_kernel_dir)
-[ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run 'make test-kernel'"
 [ -x "$BUILD/tools/cgroup-bench" ] || "$TOP/scripts/build-selftests.sh"
-tag=$(basename "$kdir")
-out=$BUILD/results/bench-cgroup-$tag-$(date +%Y%m%d-%H%M%S).txt
-mkdir -p "$BUILD/results"
-log "benchmark in the guest ($tag); output: $out"
-# The guest writes the figures into build/ (shared read-write with it:
-# vng's own output is not a reliable channel when not on a terminal).
 # lock_stat is read and reset by the benchmark itself.
-"$TOP/scripts/vm.sh" sh -c "{ uname -r; nproc; $BUILD/tools/cgroup-bench ${BENCH_ARGS:-}; } >$out 2>&1" \
-	>"$out.console" 2>&1 || true
-cat "$out"
-grep -q '^provision\|^instance' "$out" || die "the benchmark printed no figures (see $out)"
+bench_in_guest cgroup "$BUILD/tools/cgroup-bench ${BENCH_ARGS:-}"
+grep -q '^provision\|^instance' "$BENCH_OUT" || die "the benchmark printed no figures (see $BENCH_OUT)"

@@ -9,16 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kdir=$(test_kernel_dir)
-[ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run 'make test-kernel'"
 [ -x "$BUILD/tools/seccomp-bench" ] || "$TOP/scripts/build-selftests.sh"
 p=$TOP/bpf-progs/seccomp/profiles
 profiles=${BENCH_PROFILES:-$p/basic-compute.json $p/restricted-io.json $p/networking.json $p/platform-services.json}
-tag=$(basename "$kdir")
-out=$BUILD/results/bench-seccomp-$tag-$(date +%Y%m%d-%H%M%S).txt
-mkdir -p "$BUILD/results"
-log "benchmark in the guest ($tag); output: $out"
-"$TOP/scripts/vm.sh" sh -c "{ uname -r; nproc; $BUILD/tools/seccomp-bench ${BENCH_ARGS:-} $profiles; } >$out 2>&1" \
-	>"$out.console" 2>&1 || true
-cat "$out"
-grep -q '^  seccomp-eBPF ' "$out" || die "the benchmark printed no figures (see $out)"
+bench_in_guest seccomp "$BUILD/tools/seccomp-bench ${BENCH_ARGS:-} $profiles"
+grep -q '^  seccomp-eBPF ' "$BENCH_OUT" || die "the benchmark printed no figures (see $BENCH_OUT)"

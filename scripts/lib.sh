@@ -96,3 +96,21 @@ tree_unignore() {
 # virtme-ng lives in build/venv (scripts/setup.sh); vng runs its helpers
 # (virtme-run, ...) from PATH.
 export PATH=$BUILD/venv/bin:$PATH
+
+# bench_in_guest NAME COMMAND: run the shell line COMMAND in the test kernel
+# (DEBUG selects which) under virtme-ng, keep its output in
+# build/results/bench-NAME-<kernel>-<time>.txt, print it and set BENCH_OUT
+# to the file.  The guest writes into build/ (shared read-write with it):
+# vng's own output is not a reliable channel when not on a terminal.
+bench_in_guest() {
+	local name=$1 cmd=$2 kdir tag
+	kdir=$(test_kernel_dir)
+	[ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run 'make test-kernel'"
+	tag=$(basename "$kdir")
+	BENCH_OUT=$BUILD/results/bench-$name-$tag-$(date +%Y%m%d-%H%M%S).txt
+	mkdir -p "$BUILD/results"
+	log "benchmark in the guest ($tag); output: $BENCH_OUT"
+	"$TOP/scripts/vm.sh" sh -c "{ uname -r; nproc; $cmd; } >$BENCH_OUT 2>&1" \
+		>"$BENCH_OUT.console" 2>&1 || true
+	cat "$BENCH_OUT"
+}
