@@ -6,8 +6,8 @@
  *
  * Two cases: getppid allowed without conditions (seccomp's constant-action
  * cache decides it), and getppid allowed only with an argument condition
- * (arg0 == 0), so that the filter must run.  Each (case, filter) runs in
- * its own child process, since filters cannot be removed.
+ * (arg0 == 0), so that the filter must run.  Each filter runs in its own
+ * child process, since filters cannot be removed; their rounds interleave.
  *
  *   seccomp-bench [-n CALLS] [-r ROUNDS] PROFILE...
  */
@@ -42,52 +42,91 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median ns per getppid over @rounds rounds of @calls, in a child. */
-static double measure(const struct swl_policy *pol, enum mode m, long calls, int rounds)
+/*
+ * One child per filter, each installs its filter and then runs rounds of
+ * @calls getppid on request.  The rounds of the filters are interleaved
+ * (the order rotating each round), so that drift of the emulated machine's
+ * speed hits every filter alike; each cell is the median of its rounds.
+ */
+static void measure_all(const struct swl_policy *pol, long calls, int rounds,
+			double *result)
 {
-	int p[2], status;
-	double r = -1;
-	pid_t pid;
+	int cmd[NR_MODES][2], res[NR_MODES][2], status;
+	double t[NR_MODES][64];
+	pid_t pid[NR_MODES];
 
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		double t[64];
-		char err[512];
-		int ret = 0;
+	for (int m = 0; m < NR_MODES; m++) {
+		double ok = 0;
 
-		if (m == CLASSIC || m == CLASSIC_TREE)
-			ret = swl_install_classic(pol, 0, m == CLASSIC_TREE, 0, err, sizeof(err));
-		else if (m == EBPF)
-			ret = swl_install_ebpf(pol, 0, err, sizeof(err));
-		if (ret) {
-			fprintf(stderr, "seccomp-bench: %s: %s\n", mode_name[m], err);
-			r = -1;
-		} else {
+		result[m] = -1;
+		if (pipe(cmd[m]) || pipe(res[m]))
+			exit(1);
+		pid[m] = fork();
+		if (pid[m] < 0)
+			exit(1);
+		if (pid[m] == 0) {
+			char err[512], c;
+			int ret = 0;
+
+			/* only the parent may hold the other children's pipes */
+			for (int j = 0; j < m; j++) {
+				if (cmd[j][1] >= 0)
+					close(cmd[j][1]);
+				close(res[j][0]);
+			}
+			close(cmd[m][1]);
+			close(res[m][0]);
+			if (m == CLASSIC || m == CLASSIC_TREE)
+				ret = swl_install_classic(pol, 0, m == CLASSIC_TREE, 0, err, sizeof(err));
+			else if (m == EBPF)
+				ret = swl_install_ebpf(pol, 0, err, sizeof(err));
+			if (ret) {
+				fprintf(stderr, "seccomp-bench: %s: %s\n", mode_name[m], err);
+				ok = -1;
+			}
+			if (write(res[m][1], &ok, sizeof(ok)) != sizeof(ok) || ret)
+				_exit(1);
 			for (int i = 0; i < calls / 10; i++)	/* warm up */
 				syscall(__NR_getppid, 0);
-			for (int k = 0; k < rounds; k++) {
-				double t0 = now_ns();
+			while (read(cmd[m][0], &c, 1) == 1) {
+				double t0 = now_ns(), r;
 
 				for (long i = 0; i < calls; i++)
 					if (syscall(__NR_getppid, 0) < 0)
 						_exit(3);
-				t[k] = (now_ns() - t0) / calls;
+				r = (now_ns() - t0) / calls;
+				if (write(res[m][1], &r, sizeof(r)) != sizeof(r))
+					_exit(2);
 			}
-			qsort(t, rounds, sizeof(t[0]), cmp_double);
-			r = t[rounds / 2];
+			_exit(0);
 		}
-		if (write(p[1], &r, sizeof(r)) != sizeof(r))
-			_exit(2);
-		_exit(0);
+		close(cmd[m][0]);
+		close(res[m][1]);
+		if (read(res[m][0], &ok, sizeof(ok)) != sizeof(ok) || ok < 0) {
+			close(cmd[m][1]);
+			cmd[m][1] = -1;
+		}
 	}
-	if (pid < 0 || read(p[0], &r, sizeof(r)) != sizeof(r))
-		r = -1;
-	waitpid(pid, &status, 0);
-	close(p[0]);
-	close(p[1]);
-	return r;
+	for (int k = 0; k < rounds; k++)
+		for (int j = 0; j < NR_MODES; j++) {
+			int m = (j + k) % NR_MODES;
+
+			if (cmd[m][1] < 0 || write(cmd[m][1], "r", 1) != 1 ||
+			    read(res[m][0], &t[m][k], sizeof(double)) != sizeof(double)) {
+				if (cmd[m][1] >= 0)
+					close(cmd[m][1]);
+				cmd[m][1] = -1;
+			}
+		}
+	for (int m = 0; m < NR_MODES; m++) {
+		if (cmd[m][1] >= 0) {
+			close(cmd[m][1]);
+			qsort(t[m], rounds, sizeof(double), cmp_double);
+			result[m] = t[m][rounds / 2];
+		}
+		close(res[m][0]);
+		waitpid(pid[m], &status, 0);
+	}
 }
 
 /* Make getppid allowed only when its first argument is 0: the filter must run. */
@@ -146,7 +185,7 @@ int main(int argc, char **argv)
 	}
 	for (int p = 0; p < pol.nr_phases; p++)
 		nrules += pol.phases[p].nr_rules;
-	printf("# seccomp-bench: %d profile(s), %d rules, %d syscalls allowed; %ld calls x %d rounds (median) per cell\n",
+	printf("# seccomp-bench: %d profile(s), %d rules, %d syscalls allowed; %ld calls x %d interleaved rounds (median) per cell\n",
 	       pol.nr_profiles, nrules, swl_phase_count_allowed(&pol.phases[0]), calls, rounds);
 
 	for (int c = 0; c < 2; c++) {
@@ -157,8 +196,7 @@ int main(int argc, char **argv)
 		printf("\n%s\n", cases[c]);
 		printf("  %-20s %10s %12s %14s %14s\n", "filter", "ns/call", "over none",
 		       "vs default", "vs tree");
-		for (int m = 0; m < NR_MODES; m++)
-			t[m] = measure(&pol, m, calls, rounds);
+		measure_all(&pol, calls, rounds, t);
 		for (int m = 0; m < NR_MODES; m++) {
 			if (t[m] < 0) {
 				printf("  %-20s %10s\n", mode_name[m], "failed");
