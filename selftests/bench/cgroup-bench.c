@@ -304,11 +304,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* 64 threads x 64 descriptors of a batch need more than 1024 fds */
+	/*
+	 * 64 threads x 64 descriptors of a batch need more than 1024 fds,
+	 * and the test guest's hard limit is 1024: raise both as root, else
+	 * the soft limit to the hard one.
+	 */
 	{
-		struct rlimit rl;
+		struct rlimit rl = { .rlim_cur = 65536, .rlim_max = 65536 };
 
-		if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		if (setrlimit(RLIMIT_NOFILE, &rl) && !getrlimit(RLIMIT_NOFILE, &rl)) {
 			rl.rlim_cur = rl.rlim_max;
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
