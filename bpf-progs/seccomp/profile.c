@@ -755,3 +755,15 @@ int swl_policy_check(struct swl_policy *pol, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int swl_policy_load(struct swl_policy *pol, char *const *paths, int n,
+		    char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		int ret = swl_profile_add(pol, paths[i], err, errlen);
+
+		if (ret)
+			return ret;
+	}
+	return swl_policy_check(pol, err, errlen);
+}

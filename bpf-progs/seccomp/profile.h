@@ -45,6 +45,9 @@ int swl_profile_add(struct swl_policy *pol, const char *path,
 		    char *err, size_t errlen);
 /* Check the phases narrow; call once every profile is added. */
 int swl_policy_check(struct swl_policy *pol, char *err, size_t errlen);
+/* swl_profile_add() each of @paths, then swl_policy_check(). */
+int swl_policy_load(struct swl_policy *pol, char *const *paths, int n,
+		    char *err, size_t errlen);
 void swl_policy_free(struct swl_policy *pol);
 
 /* Allowed (ALLOW or LOG, any arguments) in @phase? */

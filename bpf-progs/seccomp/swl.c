@@ -39,12 +39,14 @@ int main(int argc, char **argv)
 {
 	static struct swl_policy pol;
 	const char *caps[64];
+	char **profiles = calloc(argc, sizeof(*profiles));
+	int nr_profiles = 0;
 	char err[1024];
 	int i, cmd_at = -1, classic = 0;
 	unsigned int flags = 0;
 	const char *verb;
 
-	if (argc < 2) {
+	if (argc < 2 || !profiles) {
 		usage(stderr);
 		return 2;
 	}
@@ -83,18 +85,12 @@ int main(int argc, char **argv)
 	}
 	/* profiles: every non-option argument before "--" */
 	for (i = 2; i < (cmd_at < 0 ? argc : cmd_at - 1); i++) {
-		if (!strcmp(argv[i], "--cap")) {
+		if (!strcmp(argv[i], "--cap"))
 			i++;
-			continue;
-		}
-		if (argv[i][0] == '-')
-			continue;
-		if (swl_profile_add(&pol, argv[i], err, sizeof(err))) {
-			fprintf(stderr, "seccomp-whitelist: %s\n", err);
-			return 1;
-		}
+		else if (argv[i][0] != '-')
+			profiles[nr_profiles++] = argv[i];
 	}
-	if (swl_policy_check(&pol, err, sizeof(err))) {
+	if (swl_policy_load(&pol, profiles, nr_profiles, err, sizeof(err))) {
 		fprintf(stderr, "seccomp-whitelist: %s\n", err);
 		return 1;
 	}

@@ -174,12 +174,7 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc || calls <= 0 || rounds <= 0 || rounds > 64)
 		goto usage;
-	for (int i = optind; i < argc; i++)
-		if (swl_profile_add(&pol, argv[i], err, sizeof(err))) {
-			fprintf(stderr, "seccomp-bench: %s\n", err);
-			return 1;
-		}
-	if (swl_policy_check(&pol, err, sizeof(err))) {
+	if (swl_policy_load(&pol, argv + optind, argc - optind, err, sizeof(err))) {
 		fprintf(stderr, "seccomp-bench: %s\n", err);
 		return 1;
 	}
