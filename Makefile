@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-seccomp clean distclean
+.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-seccomp bench-dpu clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -16,6 +16,7 @@ help:
 	@echo "make vm CMD=...   boot the test kernel and run CMD in it (a shell without CMD)"
 	@echo "make bench-cgroup cgroup provisioning benchmark in the guest (DEBUG=0: no debug options)"
 	@echo "make bench-seccomp per-syscall cost: no filter, libseccomp, seccomp-eBPF whitelist"
+	@echo "make bench-dpu     per-access cost: verified MMIO-window loads vs the driver's ioctl"
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
 	@echo "make selftests    only build the selftests"
 	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
@@ -46,6 +47,9 @@ bench-cgroup:
 
 bench-seccomp:
 	$(S)/bench-seccomp.sh
+
+bench-dpu:
+	$(S)/bench-dpu.sh
 
 lint: tree
 	$(S)/lint.sh

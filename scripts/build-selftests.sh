@@ -30,6 +30,17 @@ case " $SELFTEST_TARGETS " in *" bpf "*)
 		CLANG="$CLANG" LLVM_STRIP="llvm-strip$LLVM_SUFFIX" KHDR_INCLUDES="-isystem $out/usr/include" \
 		"$kst/bpf/test_verifier" "$kst/bpf/bpf_testmod.ko" >"$BUILD/bpf-build.log" 2>&1 ||
 		{ tail -40 "$BUILD/bpf-build.log" >&2; die "selftests/bpf test_verifier build failed (full log: $BUILD/bpf-build.log)"; }
+	# test_progs with only the series' tests (selftests/bpf-mini/Makefile
+	# says why), built with the tree's libbpf and bpftool
+	mkdir -p "$BUILD/bpftool" "$BUILD/libbpf-build" "$kst/bpf/mini"
+	{ make -s -C "$TREE/tools/lib/bpf" -j"$JOBS" OUTPUT="$BUILD/libbpf-build/" DESTDIR="$BUILD/libbpf" \
+		prefix= install &&
+	  make -s -C "$TREE/tools/bpf/bpftool" -j"$JOBS" OUTPUT="$BUILD/bpftool/" bootstrap &&
+	  make -s -C "$TOP/selftests/bpf-mini" -j"$JOBS" TREE="$TREE" OUT="$kst/bpf/mini" \
+		KHDR="$out/usr/include" LIBBPF="$BUILD/libbpf" BPFTOOL="$BUILD/bpftool/bootstrap/bpftool" \
+		CLANG="$CLANG"; } >"$BUILD/bpf-mini-build.log" 2>&1 ||
+		{ tail -40 "$BUILD/bpf-mini-build.log" >&2; die "test_progs (series tests) build failed (full log: $BUILD/bpf-mini-build.log)"; }
+	cp "$kst/bpf/mini/test_progs" "$kst/bpf/test_progs"
 	;;
 esac
 # This repository's user-space tools and benchmarks, for selftests/e2e and
@@ -60,4 +71,11 @@ gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem "$out/usr/includ
 	die "seccomp-bench build failed"
 gcc -O2 -static -Wall -Wextra -Werror -o "$tools/swl-probe" "$TOP/selftests/e2e/swl-probe.c" ||
 	die "swl-probe build failed"
+# the DPU tenants' programs and their loader (series 3)
+mkdir -p "$tools/dpu"
+make -s -C "$TOP/bpf-progs/dpu-mmio" OUT="$tools/dpu" CLANG="$CLANG" KHDR="$out/usr/include" \
+	LIBBPF_DIR="$BUILD/libbpf" DPU_MMIO_H="$TREE/samples/dpu_mmio" \
+	CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
+	die "bpf-progs/dpu build failed"
+cp "$tools/dpu/dpu-tenant" "$tools/"
 log "selftests built in $kst, tools in $tools"

@@ -45,8 +45,22 @@ if [ -n "${CI:-}" ] && [ -z "${VM_TIMEOUT:-}" ]; then
 	left=$((80 * 60 - ($(date +%s) - t0)))
 	export VM_TIMEOUT=$((left > 600 ? left : 600))
 fi
+# The DPU stand-in's devices (series 3): QEMU's edu, and ivshmem-plain on a
+# 1 MiB file of random bytes that the host compares afterwards; QEMU logs
+# every access the devices refuse (-d guest_errors).
+head -c 1M /dev/urandom >"$res/ivshmem.initial"
+cp "$res/ivshmem.initial" "$res/ivshmem.bin"
+export VM_QEMU_OPTS="${VM_QEMU_OPTS:+$VM_QEMU_OPTS }-device edu \
+-object memory-backend-file,id=dpushm,size=1M,share=on,mem-path=$res/ivshmem.bin \
+-device ivshmem-plain,memdev=dpushm -d guest_errors -D $res/qemu-guest-errors.log"
 step "running $(wc -l <"$res/plan") test programs in the guest (results: $res)"
 "$TOP/scripts/run-vm.sh" "$out" "$res" -- "$TOP/selftests/guest-run.sh" "$res/plan" "$res"
+if grep -q "^e2e:dpu-mmio.sh" "$res/plan"; then
+	host_test host:dpu-qemu-guest-errors python3 "$TOP/selftests/dpu-host-check.py" \
+		guest-errors "$res/qemu-guest-errors.log"
+	host_test host:dpu-ivshmem-bytes python3 "$TOP/selftests/dpu-host-check.py" \
+		ivshmem "$res/ivshmem.initial" "$res/ivshmem.bin"
+fi
 
 step "verdict"
 python3 "$TOP/selftests/judge.py" "$res/plan" "$res"

@@ -32,5 +32,11 @@ if ! "$BUILD/venv/bin/vng" --version 2>/dev/null | grep -q "$VIRTME_NG_VERSION";
 	python3 -m venv "$BUILD/venv"
 	"$BUILD/venv/bin/pip" install -q --disable-pip-version-check "virtme-ng==$VIRTME_NG_VERSION"
 fi
+# The venv's python3 comes first in PATH (scripts/lib.sh): checkpatch's
+# SPDX check (scripts/spdxcheck.py) needs ply and GitPython there too.
+if ! "$BUILD/venv/bin/python3" -c "import ply, git" 2>/dev/null; then
+	log "pip: installing ply and GitPython into $BUILD/venv (checkpatch's SPDX check)"
+	"$BUILD/venv/bin/pip" install -q --disable-pip-version-check ply GitPython
+fi
 "$TOP/scripts/fetch-base.sh"
 log "setup done"

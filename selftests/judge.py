@@ -9,7 +9,7 @@ unlisted skip, a listed failure that passed, a test that did not finish,
 and any kernel splat in the guest's log.
 
 Test names are "collection:program" and, for the cases a program reports
-(kselftest TAP, test_verifier), "collection:program:case".
+(kselftest TAP, test_verifier, test_progs), "collection:program:case".
 """
 import argparse
 import fnmatch
@@ -45,6 +45,8 @@ SPLAT_RE = re.compile("|".join(SPLAT_PATTERNS))
 TAP_RE = re.compile(r"^(not )?ok (\d+)(?: -)? ?(.*?)(?:\s*#\s*(SKIP|XFAIL|TODO)\b\s*(.*))?$",
                     re.IGNORECASE)
 TAP_PLAN_RE = re.compile(r"^1\.\.(\d+)")
+# test_progs: "#12      name:OK", "#12/3    name/subtest:FAIL"
+TEST_PROGS_RE = re.compile(r"^#\d+(?:/\d+)?\s+(\S.*?):(OK|FAIL|SKIP)$")
 VERIFIER_RE = re.compile(r"^#(\d+)/([up]) (.*?) (?:\(run \d+/\d+\) )*"
                          r"(?:Did not run the program \([^)]*\) )?(?:\d+ cases )?"
                          r"(OK|FAIL|SKIP)\b")
@@ -79,10 +81,17 @@ def parse_cases(text):
     pass/fail/skip, plus the TAP plan count (or None)."""
     cases, plan = [], None
     for line in text.splitlines():
+        if line == "All error logs:":
+            break  # test_progs repeats the failed tests' lines after this
         m = VERIFIER_RE.match(line)
         if m:
             res = {"OK": "pass", "FAIL": "fail", "SKIP": "skip"}[m.group(4)]
             cases.append((f"{m.group(3)}/{m.group(2)}", res))
+            continue
+        m = TEST_PROGS_RE.match(line)
+        if m:
+            res = {"OK": "pass", "FAIL": "fail", "SKIP": "skip"}[m.group(2)]
+            cases.append((m.group(1), res))
             continue
         m = TAP_PLAN_RE.match(line)
         if m and plan is None:

@@ -63,6 +63,9 @@ def programs(args):
                        os.path.join(args.kselftest, coll), f"./{prog}")
     if args.bpf and os.path.exists(os.path.join(args.bpf, "test_verifier")):
         yield ("bpf:test_verifier", 300, args.bpf, "./test_verifier")
+    # test_progs built with the series' tests only (selftests/bpf-mini)
+    if args.bpf and os.path.exists(os.path.join(args.bpf, "test_progs")):
+        yield ("bpf:test_progs", 300, args.bpf, "./test_progs")
     # End-to-end tests of this repository's user-space pieces (selftests/e2e):
     # each script gets the directory of the built tools as its argument.
     if args.e2e and args.tools:

@@ -36,6 +36,18 @@ Unexpected error message!
 Summary: 3 PASSED, 1 SKIPPED, 1 FAILED
 """
 
+TEST_PROGS = """#1/1     mmio_window/uapi:OK
+#1/2     mmio_window/mmio: read of a read-only register:OK
+#1/3     mmio_window/jit_required:SKIP
+#1/4     mmio_window/mmio: atomic add:FAIL
+#1       mmio_window:FAIL
+Summary: 0/2 PASSED, 1 SKIPPED, 1 FAILED
+
+All error logs:
+#1/4     mmio_window/mmio: atomic add:FAIL
+#1       mmio_window:FAIL
+"""
+
 CLEAN_DMESG = "[    0.000000] Linux version 6.12\n[    1.0] guest-run: done\n"
 WRAPPED_DMESG = "[  100.000000] some later line\n[  101.0] guest-run: done\n"
 SPLAT_DMESG = CLEAN_DMESG + ("[    2.0] WARNING: CPU: 1 PID: 42 at kernel/cgroup/cgroup.c:123 foo+0x1/0x2\n")
@@ -178,6 +190,17 @@ class JudgeTest(unittest.TestCase):
             ("multiple runs/p", "pass"),
             ("needs sockmap/p", "skip"),
             ("broken thing/p", "fail"),
+        ])
+
+    def test_test_progs_output(self):
+        cases, plan = judge.parse_cases(TEST_PROGS)
+        self.assertIsNone(plan)
+        self.assertEqual(cases, [
+            ("mmio_window/uapi", "pass"),
+            ("mmio_window/mmio: read of a read-only register", "pass"),
+            ("mmio_window/jit_required", "skip"),
+            ("mmio_window/mmio: atomic add", "fail"),
+            ("mmio_window", "fail"),
         ])
 
 

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpu-tenant: run a tenant's BPF program on one tenant window of a
+ * samples/dpu_mmio device, as a DPU manager and its tenant would.
+ *
+ *   dpu-tenant info DEV
+ *   dpu-tenant run DEV TENANT PROG [VALUE]
+ *   dpu-tenant access DEV TENANT OFF SIZE [VALUE]
+ *   dpu-tenant bench DEV TENANT N
+ *   dpu-tenant verify DEV TENANT PROG...
+ *
+ * DEV is /dev/dpu_mmio<N>.  `run` takes the tenant's window from the
+ * driver, loads PROG (tenant.bpf.c) with that window -- the verifier
+ * checks the program against the tenant's policy here, and prints why it
+ * refuses -- and runs it once with VALUE, printing its return value and
+ * result.  `access` is the driver's run-time-checked ioctl path; `bench`
+ * compares the two: N verified loads in one program run against N ioctls.
+ * `verify` loads each PROG with the tenant's window and prints the
+ * verifier's verdict and statistics (as veristat does).
+ * Exit status: 0 success, 1 refused (verifier or policy), 2 usage or
+ * system error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dpu_mmio.h"
+#include "tenant.h"
+#include "tenant.bpf.o.h"
+
+static char verifier_log[1 << 16];
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: dpu-tenant info DEV\n"
+		"       dpu-tenant run DEV TENANT PROG [VALUE]\n"
+		"       dpu-tenant access DEV TENANT OFF SIZE [VALUE]\n"
+		"       dpu-tenant bench DEV TENANT N\n"
+		"       dpu-tenant verify DEV TENANT PROG...\n");
+	return 2;
+}
+
+static int sys_err(const char *what)
+{
+	fprintf(stderr, "dpu-tenant: %s: %s\n", what, strerror(errno));
+	return 2;
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int parse_u64(const char *s, __u64 *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || !*s || *end ? -1 : 0;
+}
+
+static int open_dev(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		sys_err(path);
+	return fd;
+}
+
+/* The tenant's program, loaded with the tenant's window: NULL if the
+ * verifier refuses it (its log is printed) or on error.
+ */
+static struct bpf_object *load_tenant(int win, const char *name, int *refused,
+				      int log_level)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "tenant");
+	struct bpf_program *prog, *p;
+	struct bpf_object *obj;
+	int err;
+
+	*refused = 0;
+	obj = bpf_object__open_mem(tenant_bpf_o, sizeof(tenant_bpf_o), &opts);
+	if (!obj) {
+		sys_err("open the tenant object");
+		return NULL;
+	}
+	prog = bpf_object__find_program_by_name(obj, name);
+	if (!prog) {
+		fprintf(stderr, "dpu-tenant: no program %s; there are:", name);
+		bpf_object__for_each_program(p, obj)
+			fprintf(stderr, " %s", bpf_program__name(p));
+		fprintf(stderr, "\n");
+		bpf_object__close(obj);
+		return NULL;
+	}
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, p == prog);
+	bpf_program__set_log_buf(prog, verifier_log, sizeof(verifier_log));
+	bpf_program__set_log_level(prog, log_level);
+	err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj, "win"), win);
+	if (!err)
+		err = bpf_object__load(obj);
+	if (err) {
+		if (err == -EACCES || err == -EINVAL) {
+			*refused = 1;
+			if (log_level == 1)
+				fprintf(stderr, "dpu-tenant: the verifier refuses %s:\n%s",
+					name, verifier_log);
+		} else {
+			errno = -err;
+			sys_err("load");
+		}
+		bpf_object__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static int run_prog(struct bpf_object *obj, const char *name,
+		    struct tenant_args *args, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args,
+		    .ctx_size_in = sizeof(*args));
+	int fd = bpf_program__fd(bpf_object__find_program_by_name(obj, name));
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	*retval = opts.retval;
+	return 0;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmd_info(int dev)
+{
+	struct dpu_mmio_info info;
+	__u32 i;
+
+	if (ioctl(dev, DPU_MMIO_IOC_INFO, &info))
+		return sys_err("DPU_MMIO_IOC_INFO");
+	printf("kind %s\ntenants %u\nwindow_size %u\n",
+	       info.kind == DPU_MMIO_EDU ? "edu" :
+	       info.kind == DPU_MMIO_IVSHMEM ? "ivshmem" : "unknown",
+	       info.nr_tenants, info.window_size);
+	for (i = 0; i < info.nr_tenants && i < 4; i++)
+		printf("window %u 0x%llx\n", i, (unsigned long long)info.window_off[i]);
+	return 0;
+}
+
+static int cmd_run(int dev, __u64 tenant, const char *name, __u64 value)
+{
+	struct tenant_args args = { .value = value };
+	struct bpf_object *obj;
+	int win, refused, err;
+	__u32 retval;
+
+	win = ioctl(dev, DPU_MMIO_IOC_WINDOW, (unsigned long)tenant);
+	if (win < 0)
+		return sys_err("DPU_MMIO_IOC_WINDOW");
+	obj = load_tenant(win, name, &refused, 1);
+	close(win);	/* the program holds the window now */
+	if (!obj)
+		return refused ? 1 : 2;
+	err = run_prog(obj, name, &args, &retval);
+	bpf_object__close(obj);
+	if (err) {
+		errno = -err;
+		return sys_err("BPF_PROG_TEST_RUN");
+	}
+	printf("retval 0x%x result 0x%llx\n", retval, (unsigned long long)args.result);
+	return 0;
+}
+
+static int cmd_access(int dev, __u64 tenant, __u64 off, __u64 size,
+		      int write, __u64 value)
+{
+	struct dpu_mmio_access a = {
+		.tenant = tenant, .off = off, .size = size, .write = write,
+		.value = value,
+	};
+
+	if (ioctl(dev, DPU_MMIO_IOC_ACCESS, &a)) {
+		if (errno == EACCES) {
+			fprintf(stderr, "dpu-tenant: the policy refuses it\n");
+			return 1;
+		}
+		return sys_err("DPU_MMIO_IOC_ACCESS");
+	}
+	if (!write)
+		printf("0x%llx\n", (unsigned long long)a.value);
+	return 0;
+}
+
+/* N loads of the window's first register, verified vs run-time checked. */
+static int cmd_bench(int dev, __u64 tenant, __u64 n)
+{
+	struct dpu_mmio_access a = { .tenant = tenant, .size = 4 };
+	struct tenant_args args = { .value = n };
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), retval;
+	struct bpf_object *obj;
+	double t0, direct, ioc;
+	int win, refused, err;
+	__u64 i;
+
+	win = ioctl(dev, DPU_MMIO_IOC_WINDOW, (unsigned long)tenant);
+	if (win < 0)
+		return sys_err("DPU_MMIO_IOC_WINDOW");
+	obj = load_tenant(win, "bench_read", &refused, 1);
+	close(win);
+	if (!obj)
+		return refused ? 1 : 2;
+	t0 = now_ns();
+	err = run_prog(obj, "bench_read", &args, &retval);
+	direct = now_ns() - t0;
+	if (!err)
+		err = bpf_prog_get_info_by_fd(bpf_program__fd(
+			bpf_object__find_program_by_name(obj, "bench_read")), &info, &len);
+	bpf_object__close(obj);
+	if (err) {
+		errno = -err;
+		return sys_err("bench_read");
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (ioctl(dev, DPU_MMIO_IOC_ACCESS, &a))
+			return sys_err("DPU_MMIO_IOC_ACCESS");
+	ioc = now_ns() - t0;
+	printf("loads %llu\n", (unsigned long long)n);
+	printf("verified_bpf_ns_per_load %.1f\n", direct / n);
+	printf("ioctl_ns_per_load %.1f\n", ioc / n);
+	printf("ioctl_over_verified %.2f\n", ioc / direct);
+	printf("bench_read xlated_insns %u jited_bytes %u verified_insns %u\n",
+	       info.xlated_prog_len / 8, info.jited_prog_len, info.verified_insns);
+	return 0;
+}
+
+/* The verifier's statistics line: "processed N insns (limit L) ..." */
+static void print_stats(const char *name, int refused)
+{
+	unsigned long long usec = 0;
+	unsigned int insns = 0, states = 0, peak = 0;
+	const char *p;
+
+	p = strstr(verifier_log, "verification time ");
+	if (p)
+		sscanf(p, "verification time %llu usec", &usec);
+	p = strstr(verifier_log, "processed ");
+	if (p)
+		sscanf(p, "processed %u insns (limit %*u) max_states_per_insn %*u total_states %u peak_states %u",
+		       &insns, &states, &peak);
+	printf("%-18s %-8s %6u %6u %6u %8llu\n", name,
+	       refused ? "refused" : "ok", insns, states, peak, usec);
+}
+
+static int cmd_verify(int dev, __u64 tenant, char **progs, int n)
+{
+	struct bpf_object *obj;
+	int win, refused, i, rc = 0;
+
+	win = ioctl(dev, DPU_MMIO_IOC_WINDOW, (unsigned long)tenant);
+	if (win < 0)
+		return sys_err("DPU_MMIO_IOC_WINDOW");
+	printf("%-18s %-8s %6s %6s %6s %8s\n", "program", "verdict", "insns",
+	       "states", "peak", "usec");
+	for (i = 0; i < n; i++) {
+		verifier_log[0] = 0;
+		/* 4: statistics only (BPF_LOG_STATS), also for refusals */
+		obj = load_tenant(win, progs[i], &refused, 4);
+		if (!obj && !refused) {
+			rc = 2;
+			continue;
+		}
+		print_stats(progs[i], refused);
+		bpf_object__close(obj);
+	}
+	close(win);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	__u64 tenant, a, b, value = 0;
+	int dev, rc;
+
+	if (argc < 3)
+		return usage();
+	libbpf_set_print(quiet);
+	dev = open_dev(argv[2]);
+	if (dev < 0)
+		return 2;
+	if (!strcmp(argv[1], "info") && argc == 3) {
+		rc = cmd_info(dev);
+	} else if (!strcmp(argv[1], "run") && (argc == 5 || argc == 6) &&
+		   !parse_u64(argv[3], &tenant) &&
+		   (argc == 5 || !parse_u64(argv[5], &value))) {
+		rc = cmd_run(dev, tenant, argv[4], value);
+	} else if (!strcmp(argv[1], "access") && (argc == 6 || argc == 7) &&
+		   !parse_u64(argv[3], &tenant) && !parse_u64(argv[4], &a) &&
+		   !parse_u64(argv[5], &b) &&
+		   (argc == 6 || !parse_u64(argv[6], &value))) {
+		rc = cmd_access(dev, tenant, a, b, argc == 7, value);
+	} else if (!strcmp(argv[1], "bench") && argc == 5 &&
+		   !parse_u64(argv[3], &tenant) && !parse_u64(argv[4], &a) && a) {
+		rc = cmd_bench(dev, tenant, a);
+	} else if (!strcmp(argv[1], "verify") && argc >= 5 &&
+		   !parse_u64(argv[3], &tenant)) {
+		rc = cmd_verify(dev, tenant, argv + 4, argc - 4);
+	} else {
+		rc = usage();
+	}
+	close(dev);
+	return rc;
+}
