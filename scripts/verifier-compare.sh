@@ -14,7 +14,11 @@ set -euo pipefail
 base=${1:?usage: verifier-compare.sh BASELINE_KERNEL_DIR KERNEL_DIR}
 new=${2:?usage: verifier-compare.sh BASELINE_KERNEL_DIR KERNEL_DIR}
 kst=$BUILD/kselftest/bpf/mini
-[ -x "$kst/veristat" ] || die "no veristat: run scripts/build-selftests.sh"
+[ -x "$BUILD/bpftool/bootstrap/bpftool" ] || "$TOP/scripts/build-selftests.sh"
+make -s -C "$TOP/selftests/bpf-mini" -j"$JOBS" TREE="$TREE" OUT="$kst" \
+	KHDR="$(test_kernel_dir)/usr/include" LIBBPF="$BUILD/libbpf" \
+	BPFTOOL="$BUILD/bpftool/bootstrap/bpftool" CLANG="$CLANG" corpus ||
+	die "veristat and its corpus did not build"
 res=$BUILD/results/verifier-compare-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$res"
 fields=file,prog,verdict,insns,states,peak_states
