@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-seccomp bench-dpu clean distclean
+.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-seccomp bench-dpu bench-regress base-kernel clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -17,6 +17,8 @@ help:
 	@echo "make bench-cgroup cgroup provisioning benchmark in the guest (DEBUG=0: no debug options)"
 	@echo "make bench-seccomp per-syscall cost: no filter, libseccomp, seccomp-eBPF whitelist"
 	@echo "make bench-dpu     per-access cost: verified MMIO-window loads vs the driver's ioctl"
+	@echo "make bench-regress fork/exit, clone3, memcg charging, mkdir/rmdir: base kernel vs queue"
+	@echo "make base-kernel  only build the unpatched base (DEBUG=0 config) for bench-regress"
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
 	@echo "make selftests    only build the selftests"
 	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
@@ -51,6 +53,12 @@ bench-seccomp:
 bench-dpu:
 	$(S)/bench-dpu.sh
 
+bench-regress:
+	$(S)/bench-regress.sh
+
+base-kernel: tree
+	$(S)/build-base-kernel.sh
+
 lint: tree
 	$(S)/lint.sh
 
@@ -61,7 +69,7 @@ vm: test-kernel
 	$(S)/vm.sh $(CMD)
 
 clean:
-	rm -rf build/out build/results build/kselftest build/bisect build/scratch.img
+	rm -rf build/out build/results build/kselftest build/bisect build/scratch.img build/base-src
 	-git -C build/linux worktree prune 2>/dev/null
 
 distclean:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The DPU MMIO-window cost benchmark in the test kernel under virtme-ng, with
 # QEMU's edu and ivshmem-plain devices: per register load, a verified BPF
-# program's direct loads against the driver's run-time-checked ioctl path,
+# program's direct loads against the driver's run-time-checked kfunc and ioctl paths,
 # on each device, side by side in one boot (dpu-tenant bench; the JITed size
 # and the verifier's instruction count of the program are printed too), and
 # the verifier's statistics for the tenant programs (dpu-tenant verify).

@@ -53,6 +53,8 @@ cp "$TOP/cgbatch/cgbatch" "$tools/"
 gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch" \
 	-o "$tools/cgroup-bench" "$TOP/selftests/bench/cgroup-bench.c" "$TOP/cgbatch/libcgbatch.a" ||
 	die "cgroup-bench build failed"
+gcc -O2 -g -Wall -Wextra -Werror -o "$tools/regress-bench" "$TOP/selftests/bench/regress-bench.c" ||
+	die "regress-bench build failed"
 # libbpf from the tree (it has the series' API), the seccomp whitelist and
 # its loader, their benchmark and the e2e test's probe.
 mkdir -p "$BUILD/libbpf-build" "$tools/swl"

@@ -14,7 +14,8 @@
  * checks the program against the tenant's policy here, and prints why it
  * refuses -- and runs it once with VALUE, printing its return value and
  * result.  `access` is the driver's run-time-checked ioctl path; `bench`
- * compares the two: N verified loads in one program run against N ioctls.
+ * compares N verified loads in one program run against N calls of the
+ * driver's run-time-checked kfunc in one program run and against N ioctls.
  * `verify` loads each PROG with the tenant's window and prints the
  * verifier's verdict and statistics (as veristat does).
  * Exit status: 0 success, 1 refused (verifier or policy), 2 usage or
@@ -82,8 +83,34 @@ static int open_dev(const char *path)
 /* The tenant's program, loaded with the tenant's window: NULL if the
  * verifier refuses it (its log is printed) or on error.
  */
-static struct bpf_object *load_tenant(int win, const char *name, int *refused,
-				      int log_level)
+/*
+ * The verifier confines a program that uses a window (helper allow-list,
+ * no kfuncs, no pointer leaks or uninitialized stack whatever the loader's
+ * capabilities); one that does not is verified with the loader's full
+ * rights, which are root's here.  So tenant code must use its window.
+ */
+static int uses_window(int prog_fd, int win)
+{
+	struct bpf_prog_info pinfo = {};
+	struct bpf_map_info minfo = {};
+	__u32 len = sizeof(minfo), ids[64], i;
+
+	if (bpf_map_get_info_by_fd(win, &minfo, &len))
+		return -errno;
+	pinfo.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	pinfo.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(pinfo);
+	if (bpf_prog_get_info_by_fd(prog_fd, &pinfo, &len))
+		return -errno;
+	for (i = 0; i < pinfo.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (ids[i] == minfo.id)
+			return 1;
+	return 0;
+}
+
+/* Load PROG with the window WIN; tenant code must use it (uses_window()) */
+static struct bpf_object *load_prog(int win, const char *name, int *refused,
+				    int log_level, int tenant_code)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "tenant");
 	struct bpf_program *prog, *p;
@@ -125,7 +152,26 @@ static struct bpf_object *load_tenant(int win, const char *name, int *refused,
 		bpf_object__close(obj);
 		return NULL;
 	}
+	err = tenant_code ? uses_window(bpf_program__fd(prog), win) : 1;
+	if (err <= 0) {
+		if (err) {
+			errno = -err;
+			sys_err("program or window info");
+		} else {
+			*refused = 1;
+			fprintf(stderr, "dpu-tenant: %s does not use its window: "
+				"only programs that do are confined\n", name);
+		}
+		bpf_object__close(obj);
+		return NULL;
+	}
 	return obj;
+}
+
+static struct bpf_object *load_tenant(int win, const char *name, int *refused,
+				      int log_level)
+{
+	return load_prog(win, name, refused, log_level, 1);
 }
 
 static int run_prog(struct bpf_object *obj, const char *name,
@@ -214,10 +260,11 @@ static int cmd_bench(int dev, __u64 tenant, __u64 n)
 {
 	struct dpu_mmio_access a = { .tenant = tenant, .size = 4 };
 	struct tenant_args args = { .value = n };
-	struct bpf_prog_info info = {};
+	struct tenant_args kargs = { .value = n, .tenant = tenant, .dev_fd = dev };
+	struct bpf_prog_info info = {}, kinfo = {};
 	__u32 len = sizeof(info), retval;
 	struct bpf_object *obj;
-	double t0, direct, ioc;
+	double t0, direct, ioc, kf;
 	int win, refused, err;
 	__u64 i;
 
@@ -239,6 +286,33 @@ static int cmd_bench(int dev, __u64 tenant, __u64 n)
 		errno = -err;
 		return sys_err("bench_read");
 	}
+
+	/* the run-time-checked kfunc: manager code, without the window */
+	win = ioctl(dev, DPU_MMIO_IOC_WINDOW, (unsigned long)tenant);
+	if (win < 0)
+		return sys_err("DPU_MMIO_IOC_WINDOW");
+	obj = load_prog(win, "bench_kfunc", &refused, 1, 0);
+	close(win);
+	if (!obj)
+		return refused ? 1 : 2;
+	t0 = now_ns();
+	err = run_prog(obj, "bench_kfunc", &kargs, &retval);
+	kf = now_ns() - t0;
+	if (!err && retval)
+		err = -EIO;	/* a kfunc call failed */
+	len = sizeof(kinfo);
+	if (!err)
+		err = bpf_prog_get_info_by_fd(bpf_program__fd(
+			bpf_object__find_program_by_name(obj, "bench_kfunc")), &kinfo, &len);
+	bpf_object__close(obj);
+	if (err) {
+		errno = -err;
+		return sys_err("bench_kfunc");
+	}
+	if (kargs.result != args.result)
+		fprintf(stderr, "dpu-tenant: note: kfunc sum 0x%llx, direct sum 0x%llx\n",
+			(unsigned long long)kargs.result, (unsigned long long)args.result);
+
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
 		if (ioctl(dev, DPU_MMIO_IOC_ACCESS, &a))
@@ -246,10 +320,14 @@ static int cmd_bench(int dev, __u64 tenant, __u64 n)
 	ioc = now_ns() - t0;
 	printf("loads %llu\n", (unsigned long long)n);
 	printf("verified_bpf_ns_per_load %.1f\n", direct / n);
+	printf("kfunc_ns_per_load %.1f\n", kf / n);
 	printf("ioctl_ns_per_load %.1f\n", ioc / n);
+	printf("kfunc_over_verified %.2f\n", kf / direct);
 	printf("ioctl_over_verified %.2f\n", ioc / direct);
 	printf("bench_read xlated_insns %u jited_bytes %u verified_insns %u\n",
 	       info.xlated_prog_len / 8, info.jited_prog_len, info.verified_insns);
+	printf("bench_kfunc xlated_insns %u jited_bytes %u verified_insns %u\n",
+	       kinfo.xlated_prog_len / 8, kinfo.jited_prog_len, kinfo.verified_insns);
 	return 0;
 }
 

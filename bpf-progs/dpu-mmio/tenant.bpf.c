@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "dpu_mmio.h"
 #include "tenant.h"
 
 struct {
@@ -45,7 +46,7 @@ int edu_factorial(struct tenant_args *a)
 {
 	__u64 done = 0;
 
-	REG32(0x20) = 0;	/* bit 7 only: no interrupt on completion */
+	REG32(0x20) = 0;	/* only 0: no interrupt on completion */
 	REG32(0x08) = a->value;
 	bpf_loop(1 << 20, poll_done, &done, 0);
 	a->result = done ? REG32(0x08) : ~0ULL;
@@ -90,6 +91,39 @@ int bench_read(struct tenant_args *a)
 	return 0;
 }
 
+/* The same loads through the driver's run-time-checked kfunc.  Manager
+ * code, not a tenant's: it uses no window (a program with a window may
+ * call no kfunc) but a descriptor of the device, as the ioctl path does.
+ */
+extern int bpf_dpu_mmio_access(int dev_fd, struct dpu_mmio_access *a) __ksym __weak;
+
+struct kfunc_loop {
+	struct dpu_mmio_access acc;
+	__u64 sum;
+	int dev_fd;
+};
+
+static long kfunc_once(__u64 i, struct kfunc_loop *l)
+{
+	if (bpf_dpu_mmio_access(l->dev_fd, &l->acc))
+		return 1;
+	l->sum += l->acc.value;
+	return 0;
+}
+
+SEC("syscall")
+int bench_kfunc(struct tenant_args *a)
+{
+	struct kfunc_loop l = {
+		.acc = { .tenant = a->tenant, .size = 4 },
+		.dev_fd = a->dev_fd,
+	};
+	long n = bpf_loop(a->value, kfunc_once, &l, 0);
+
+	a->result = l.sum;
+	return n == a->value ? 0 : 1;
+}
+
 /* What no tenant may do. */
 SEC("syscall")
 int bad_dma(struct tenant_args *a)
@@ -115,7 +149,7 @@ int bad_width(struct tenant_args *a)
 SEC("syscall")
 int bad_status_bits(struct tenant_args *a)
 {
-	REG32(0x20) = a->value;		/* any bit, not only bit 7 */
+	REG32(0x20) = a->value;		/* any bits, not only 0 */
 	return 0;
 }
 
@@ -127,3 +161,13 @@ int bad_past_window(struct tenant_args *a)
 }
 
 char _license[] SEC("license") = "GPL";
+
+/* uses no window: the loader must refuse it, as the verifier confines only
+ * programs that use a window (helper allow-list, no pointer leaks)
+ */
+SEC("syscall")
+int no_window(struct tenant_args *a)
+{
+	a->result = a->value;
+	return 0;
+}

@@ -7,6 +7,8 @@
 struct tenant_args {
 	__u64 value;	/* in: what to write, or how many iterations */
 	__u64 result;	/* out */
+	__u32 tenant;	/* in, bench_kfunc only: the tenant ... */
+	__s32 dev_fd;	/* ... of this /dev/dpu_mmio<N> */
 };
 
 #endif

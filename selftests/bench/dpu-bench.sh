@@ -1,7 +1,7 @@
 #!/bin/sh
 # In the guest (scripts/bench-dpu.sh): for each dpu_mmio device, the cost of
 # a register load -- a verified program's direct loads against the driver's
-# run-time-checked ioctl -- and the verifier's statistics for the tenant
+# run-time-checked kfunc and ioctl -- and the verifier's statistics for the tenant
 # programs.  Usage: dpu-bench.sh DPU-TENANT N
 t=${1:?usage: dpu-bench.sh DPU-TENANT N}
 n=${2:?usage: dpu-bench.sh DPU-TENANT N}

@@ -40,7 +40,7 @@ if [ -z "$edu" ] || [ -z "$shm" ]; then
 	echo "1..0 # SKIP needs QEMU's edu and ivshmem-plain devices (scripts/check.sh adds them)"
 	exit 4
 fi
-echo "1..19"
+echo "1..21"
 
 runs "edu: two tenant windows of 256 bytes" "kind edu
 tenants 2
@@ -63,8 +63,10 @@ refused "edu tenant 1 cannot reach the DMA registers" \
 	run "$edu" 1 bad_dma 0x1000
 refused "edu: no 2-byte access to a 4-byte register" \
 	"off=0 size=2: register 0x0 allows widths 4 only" run "$edu" 0 bad_width
-refused "edu tenant 1: only bit 7 of status" \
-	"may change bits outside mask 0x80 from 0x0" run "$edu" 1 bad_status_bits 0x81
+refused "edu tenant 1: status only written with 0 (no interrupt)" \
+	"may change bits outside mask 0x0 from 0x0" run "$edu" 1 bad_status_bits 0x81
+refused "a program that does not use its window is not run" \
+	"no_window does not use its window" run "$edu" 0 no_window
 runs "edu: the ioctl path allows what the policy allows" "" \
 	access "$edu" 0 0x4 4 1
 runs "edu: ... and reads it back" "0xfffffffe" access "$edu" 0 0x4 4
@@ -74,6 +76,13 @@ refused "edu: the ioctl path refuses DMA registers" "the policy refuses it" \
 	access "$edu" 1 0x80 8 0x1000
 refused "edu: the ioctl path refuses bits outside the mask" "the policy refuses it" \
 	access "$edu" 1 0x20 4 0x1
+# the kfunc path: bench fails unless all 100 kfunc calls succeed
+out=$("$t" bench "$edu" 0 100 2>&1)
+if [ $? = 0 ] && grep -q '^kfunc_ns_per_load ' <<<"$out"; then
+	ok "edu: the run-time-checked kfunc path (100 loads)"
+else
+	nok "edu: the run-time-checked kfunc path: '$out'"
+fi
 
 # every byte of each 256-byte window, at every width (the host compares
 # the backing file afterwards: scripts/check.sh)

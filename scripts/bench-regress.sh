@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# No cost on the classic paths: selftests/bench/regress-bench.c (fork/exit,
+# clone3 plain and into a mkdir-made cgroup, page faults with and without
+# memcg charging, classic cgroup mkdir/writes/rmdir) on the unpatched base
+# and on the queue, both without debug options, same config, one boot each,
+# BENCH_PAIRS times alternating (base, queue, base, queue...), then a table
+# of the medians with the ratio queue/base.  Output in
+# build/results/bench-regress-<time>/.  BENCH_ARGS go to regress-bench
+# (default "-t 1 -r 5").
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+base=$BUILD/out/base-nodebug
+new=$BUILD/out/test-nodebug
+[ -f "$new/arch/x86/boot/bzImage" ] || DEBUG=0 "$TOP/scripts/build-test-kernel.sh"
+[ -f "$base/arch/x86/boot/bzImage" ] || "$TOP/scripts/build-base-kernel.sh"
+[ -x "$BUILD/tools/regress-bench" ] || "$TOP/scripts/build-selftests.sh"
+res=$BUILD/results/bench-regress-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$res"
+for i in $(seq 1 "${BENCH_PAIRS:-1}"); do
+	for k in base new; do
+		dir=$base
+		[ $k = new ] && dir=$new
+		log "regress-bench, run $i, $k kernel ($dir)"
+		"$TOP/scripts/run-vm.sh" "$dir" "$res" -- sh -c \
+			"$BUILD/tools/regress-bench ${BENCH_ARGS:--t 1 -r 5} >$res/$k.$i.txt 2>&1" \
+			>"$res/$k.$i.console" 2>&1
+		grep -q 'median_ns=' "$res/$k.$i.txt" 2>/dev/null ||
+			die "regress-bench printed no figures on the $k kernel (see $res/$k.$i.console)"
+	done
+done
+python3 - "$res" <<'PY' | tee "$res/summary.txt"
+import glob, os, re, statistics, sys
+res = sys.argv[1]
+def load(kind):
+    cells, heads = {}, []
+    for f in sorted(glob.glob(os.path.join(res, kind + ".*.txt"))):
+        for line in open(f):
+            if line.startswith("# regress-bench"):
+                heads.append(line.split()[2])
+            m = re.match(r"(\S+) median_ns=(\d+) min_ns=(\d+) max_ns=(\d+)", line)
+            if m:
+                cells.setdefault(m.group(1), []).append(
+                    tuple(int(m.group(i)) for i in (2, 3, 4)))
+    return cells, heads
+b, bk = load("base")
+n, nk = load("new")
+print(f"base kernel {bk[0] if bk else '?'}, queue kernel {nk[0] if nk else '?'}; "
+      "ns per operation: median over rounds (and over boots), "
+      "[min-max] over all rounds")
+print(f"{'cell':26} {'base':>22} {'queue':>22} {'queue/base':>10}")
+for cell in b:
+    if cell not in n:
+        continue
+    def fmt(v):
+        med = statistics.median(x[0] for x in v)
+        return med, f"{med:,.0f} [{min(x[1] for x in v):,}-{max(x[2] for x in v):,}]"
+    bm, bs = fmt(b[cell])
+    nm, ns = fmt(n[cell])
+    print(f"{cell:26} {bs:>22} {ns:>22} {nm / bm:>10.3f}")
+PY
