@@ -29,6 +29,7 @@ step "host tests of the pipeline"
 host_test host:verdict-unit-tests python3 -m unittest discover -s "$TOP/selftests" -p 'test_*.py'
 host_test host:queue-round-trip "$TOP/selftests/test-queue.sh"
 host_test host:cgbatch-uapi-copy "$TOP/selftests/test-uapi-copy.sh"
+host_test host:swl-eval "$TOP/selftests/test-swl-eval.sh"
 
 step "test kernel";    "$TOP/scripts/build-test-kernel.sh"
 step "selftests";      "$TOP/scripts/build-selftests.sh"

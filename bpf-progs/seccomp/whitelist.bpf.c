@@ -11,6 +11,7 @@
 #include <linux/seccomp.h>
 #include <bpf/bpf_helpers.h>
 #include "whitelist.h"
+#include "eval.h"
 
 /* pahole 1.24 puts no kfunc declarations in BTF: declare them here. */
 extern __u32 bpf_seccomp_phase(void) __ksym;
@@ -45,60 +46,25 @@ struct {
 		     : "r"(ctx), "i"(offsetof(struct seccomp_data, args[n])));	\
 	__v; })
 
-static __always_inline __u64 arg(const struct seccomp_data *ctx, __u8 i)
-{
-	switch (i) {
-	case 0: return LOAD_ARG(ctx, 0);
-	case 1: return LOAD_ARG(ctx, 1);
-	case 2: return LOAD_ARG(ctx, 2);
-	case 3: return LOAD_ARG(ctx, 3);
-	case 4: return LOAD_ARG(ctx, 4);
-	default: return LOAD_ARG(ctx, 5);
-	}
-}
-
-static __always_inline bool cond_holds(const struct swl_cond *c,
-				       const struct seccomp_data *ctx)
-{
-	__u64 a = arg(ctx, c->arg);
-
-	switch (c->op) {
-	case SWL_OP_NE:		return a != c->value;
-	case SWL_OP_LT:		return a < c->value;
-	case SWL_OP_LE:		return a <= c->value;
-	case SWL_OP_EQ:		return a == c->value;
-	case SWL_OP_GE:		return a >= c->value;
-	case SWL_OP_GT:		return a > c->value;
-	case SWL_OP_MASKED_EQ:	return (a & c->value) == c->value2;
-	default:		return false;
-	}
-}
-
-static __always_inline bool rule_holds(const struct swl_rule *r,
-				       const struct seccomp_data *ctx)
-{
-	for (int i = 0; i < SWL_CONDS; i++) {
-		if (i >= r->nr_conds)
-			return true;
-		if (!cond_holds(&r->conds[i], ctx))
-			return false;
-	}
-	return true;
-}
-
 SEC("seccomp")
 int whitelist(struct seccomp_data *ctx)
 {
 	__u32 nr = ctx->nr, phase, key, action;
 	struct swl_entry *e;
+	__u64 args[6];
 
 	/* foreign ABIs (i386 via int 0x80, x32 numbers) are never allowed */
 	if (ctx->arch != cfg.arch || nr >= SWL_NR_MAX)
 		return SECCOMP_RET_KILL_PROCESS;
 
-	phase = bpf_seccomp_phase();
-	if (phase >= SWL_PHASES_MAX)
-		phase = SWL_PHASES_MAX - 1;
+	/*
+	 * Only this program moves the phase, and only to the advance_to
+	 * values of its table, which the loader keeps below SWL_PHASES_MAX:
+	 * the mask changes nothing, and gives the verifier the bound without
+	 * a branch (two paths with different bounds would make it refuse the
+	 * indexing below under Spectre v1 rules).
+	 */
+	phase = bpf_seccomp_phase() & (SWL_PHASES_MAX - 1);
 	action = cfg.default_action[phase];
 
 	key = phase * SWL_NR_MAX + nr;
@@ -106,8 +72,17 @@ int whitelist(struct seccomp_data *ctx)
 	if (!e)
 		return action;
 
+	args[0] = LOAD_ARG(ctx, 0);
+	args[1] = LOAD_ARG(ctx, 1);
+	args[2] = LOAD_ARG(ctx, 2);
+	args[3] = LOAD_ARG(ctx, 3);
+	args[4] = LOAD_ARG(ctx, 4);
+	args[5] = LOAD_ARG(ctx, 5);
+
+#pragma unroll
 	for (int i = 0; i < SWL_RULES_PER_NR; i++) {
 		struct swl_rule *r;
+		__u64 all = 1;
 		__u32 rk;
 
 		if (i >= e->nr_rules)
@@ -116,7 +91,13 @@ int whitelist(struct seccomp_data *ctx)
 		r = bpf_map_lookup_elem(&rules, &rk);
 		if (!r)
 			break;
-		if (rule_holds(r, ctx)) {
+#pragma unroll
+		for (int c = 0; c < SWL_CONDS; c++) {
+			if (c >= r->nr_conds)
+				break;
+			all &= swl_cond_holds(&r->conds[c], args);
+		}
+		if (all) {
 			action = r->action;
 			break;
 		}

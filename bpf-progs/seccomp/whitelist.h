@@ -38,10 +38,26 @@ struct swl_cond {
 	__u64 value2;
 };
 
+/*
+ * A condition as the filter evaluates it, without branching on its values
+ * (see whitelist.bpf.c): it holds when
+ *	(((args[arg] & mask) - lo) <= span) != !want
+ * (unsigned).  ebpf.c compiles every swl_op into it: EQ v is mask ~0,
+ * lo v, span 0; NE the same with want 0; LT/LE/GE/GT are ranges;
+ * MASKED_EQ m v2 is mask m, lo v2, span 0.
+ */
+struct swl_kcond {
+	__u64 arg;		/* 0..5 */
+	__u64 want;		/* 1: the range test must hold, 0: must not */
+	__u64 mask;
+	__u64 lo;
+	__u64 span;
+};
+
 struct swl_rule {
 	__u32 action;		/* SECCOMP_RET_* | data */
 	__u32 nr_conds;
-	struct swl_cond conds[SWL_CONDS];
+	struct swl_kcond conds[SWL_CONDS];
 };
 
 struct swl_entry {

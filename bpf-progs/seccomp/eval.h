@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * How the whitelist filter evaluates an argument condition, shared by the
+ * BPF program (whitelist.bpf.c), the loader (ebpf.c), which compiles a
+ * profile's conditions into struct swl_kcond, and a host test
+ * (selftests/test-swl-eval.c) that checks the two against the profile
+ * semantics.
+ */
+#ifndef SWL_EVAL_H
+#define SWL_EVAL_H
+
+#include "whitelist.h"
+
+/*
+ * The rules are evaluated without branching on the values they compare, so
+ * that the verifier's analysis of speculative execution (done for this
+ * program type whatever the loader's capabilities, and for any program
+ * loaded without CAP_PERFMON) has few branches whose outcome it knows: each
+ * one would have it explore the other side too.  The only branches left
+ * depend on the syscall and its table, not on compare results.
+ */
+
+/* @v if @idx == @j, else 0, without a branch */
+#define __swl_inline inline __attribute__((always_inline))
+
+static __swl_inline __u64 swl_pick(__u64 idx, __u64 j, __u64 v)
+{
+	__u64 x = idx ^ j;
+
+	/* hide x's range from clang, which would compare and branch */
+	asm volatile("" : "+r"(x));
+	return v & -((x - 1) >> 63);
+}
+
+/* 1 if @c holds for the syscall's @args, else 0 */
+static __swl_inline __u64 swl_cond_holds(const struct swl_kcond *c,
+					 const __u64 *args)
+{
+	__u64 i = c->arg, a, t, span, borrow;
+
+	a = swl_pick(i, 0, args[0]) | swl_pick(i, 1, args[1]) |
+	    swl_pick(i, 2, args[2]) | swl_pick(i, 3, args[3]) |
+	    swl_pick(i, 4, args[4]) | swl_pick(i, 5, args[5]);
+	t = (a & c->mask) - c->lo;
+	span = c->span;
+	/* the borrow out of span - t: set when t > span (unsigned) */
+	borrow = ((~span & t) | (~(span ^ t) & (span - t))) >> 63;
+	return borrow ^ c->want;
+}
+
+/* the filter's branch-free form of a profile's condition (whitelist.h) */
+static inline struct swl_kcond swl_compile_cond(const struct swl_cond *c)
+{
+	struct swl_kcond k = { .arg = c->arg, .want = 1, .mask = ~0ULL };
+
+	switch (c->op) {
+	case SWL_OP_NE:
+		k.want = 0;
+		/* fall through */
+	case SWL_OP_EQ:
+		k.lo = c->value;
+		break;
+	case SWL_OP_LT:		/* [0, v - 1], or nothing */
+		if (!c->value)
+			k.want = 0, k.mask = 0, k.span = ~0ULL;
+		else
+			k.span = c->value - 1;
+		break;
+	case SWL_OP_LE:
+		k.span = c->value;
+		break;
+	case SWL_OP_GE:
+		k.lo = c->value;
+		k.span = ~0ULL - c->value;
+		break;
+	case SWL_OP_GT:		/* [v + 1, ~0], or nothing */
+		if (c->value == ~0ULL)
+			k.want = 0, k.mask = 0, k.span = ~0ULL;
+		else
+			k.lo = c->value + 1, k.span = ~0ULL - k.lo;
+		break;
+	case SWL_OP_MASKED_EQ:
+		k.mask = c->value;
+		k.lo = c->value2;
+		break;
+	}
+	return k;
+}
+
+#endif
