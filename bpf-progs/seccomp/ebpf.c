@@ -3,10 +3,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -30,7 +33,7 @@ static int fill_maps(const struct swl_policy *pol, int entries_fd, int rules_fd,
 
 			for (int i = 0; i < ph->nr_rules; i++) {
 				const struct swl_prule *r = &ph->rules[i];
-				struct swl_rule kr = { .action = r->action, .nr_conds = r->nr_conds };
+				struct swl_rule kr = { .action = r->action };
 
 				if (r->nr != nr)
 					continue;
@@ -44,8 +47,11 @@ static int fill_maps(const struct swl_policy *pol, int entries_fd, int rules_fd,
 						 r->where, SWL_RULES_MAX);
 					return -E2BIG;
 				}
+				for (int c = 0; c < SWL_CONDS; c++)
+					kr.conds[c] = SWL_KCOND_ANY;
+				/* profile.c let through one condition per argument */
 				for (int c = 0; c < r->nr_conds; c++)
-					kr.conds[c] = swl_compile_cond(&r->conds[c]);
+					kr.conds[r->conds[c].arg] = swl_compile_cond(&r->conds[c]);
 				if (bpf_map_update_elem(rules_fd, &next_rule, &kr, BPF_ANY))
 					goto fail;
 				next_rule++;
@@ -66,6 +72,59 @@ static int fill_maps(const struct swl_policy *pol, int entries_fd, int rules_fd,
 fail:
 	snprintf(err, errlen, "filling the filter's maps: %s", strerror(errno));
 	return -errno;
+}
+
+/*
+ * The kernel masks the index of an array lookup against Spectre v1, and
+ * the verifier then inlines the lookup, only for arrays created without
+ * CAP_PERFMON and CAP_SYS_ADMIN (perfmon_capable()); the arrays of a
+ * privileged creator are looked up through a call, since seccomp programs
+ * always get those mitigations.  So create the two tables with both out of
+ * the effective set (CAP_BPF suffices), and fall back to the loader's own
+ * capabilities if that is refused (e.g. CAP_SYS_ADMIN without CAP_BPF).
+ */
+#define SWL_CAP_BIT(c)	(1u << ((c) & 31))
+
+static int set_perfmon_caps(bool on, __u32 saved[2])
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	if (!on) {
+		saved[0] = d[0].effective;
+		saved[1] = d[1].effective;
+		d[CAP_SYS_ADMIN >> 5].effective &= ~SWL_CAP_BIT(CAP_SYS_ADMIN);
+		d[CAP_PERFMON >> 5].effective &= ~SWL_CAP_BIT(CAP_PERFMON);
+	} else {
+		d[0].effective = saved[0];
+		d[1].effective = saved[1];
+	}
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+static int create_table(struct bpf_map *map)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = bpf_map__map_flags(map));
+	__u32 saved[2];
+	int fd, ret;
+
+	if (set_perfmon_caps(false, saved))
+		return 0;	/* libbpf creates it, unmasked */
+	fd = bpf_map_create(bpf_map__type(map), bpf_map__name(map), bpf_map__key_size(map),
+			    bpf_map__value_size(map), bpf_map__max_entries(map), &opts);
+	if (set_perfmon_caps(true, saved)) {
+		/* cannot happen: the effective set only shrank */
+		if (fd >= 0)
+			close(fd);
+		return -EPERM;
+	}
+	if (fd < 0)
+		return 0;
+	ret = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return ret;
 }
 
 /* libbpf's warnings (the verifier log among them), shown if loading fails */
@@ -128,6 +187,13 @@ int swl_install_ebpf(const struct swl_policy *pol, unsigned int flags,
 	ret = bpf_map__set_initial_value(rodata, &cfg, sizeof(cfg));
 	if (ret) {
 		snprintf(err, errlen, "setting the filter's configuration: %s", strerror(-ret));
+		goto out;
+	}
+	ret = create_table(entries);
+	if (!ret)
+		ret = create_table(rules);
+	if (ret) {
+		snprintf(err, errlen, "creating the filter's tables: %s", strerror(-ret));
 		goto out;
 	}
 	ret = bpf_object__load(obj);

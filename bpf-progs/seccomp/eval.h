@@ -17,30 +17,17 @@
  * program type whatever the loader's capabilities, and for any program
  * loaded without CAP_PERFMON) has few branches whose outcome it knows: each
  * one would have it explore the other side too.  The only branches left
- * depend on the syscall and its table, not on compare results.
+ * depend on the syscall and its table, not on compare results.  A rule has
+ * a slot per argument, so no argument is picked by a variable index (a
+ * variable stack offset, which those rules refuse).
  */
-
-/* @v if @idx == @j, else 0, without a branch */
 #define __swl_inline inline __attribute__((always_inline))
 
-static __swl_inline __u64 swl_pick(__u64 idx, __u64 j, __u64 v)
+/* 1 if @c holds for the argument value @a, else 0 */
+static __swl_inline __u64 swl_cond_holds(const struct swl_kcond *c, __u64 a)
 {
-	__u64 x = idx ^ j;
+	__u64 t, span, borrow;
 
-	/* hide x's range from clang, which would compare and branch */
-	asm volatile("" : "+r"(x));
-	return v & -((x - 1) >> 63);
-}
-
-/* 1 if @c holds for the syscall's @args, else 0 */
-static __swl_inline __u64 swl_cond_holds(const struct swl_kcond *c,
-					 const __u64 *args)
-{
-	__u64 i = c->arg, a, t, span, borrow;
-
-	a = swl_pick(i, 0, args[0]) | swl_pick(i, 1, args[1]) |
-	    swl_pick(i, 2, args[2]) | swl_pick(i, 3, args[3]) |
-	    swl_pick(i, 4, args[4]) | swl_pick(i, 5, args[5]);
 	t = (a & c->mask) - c->lo;
 	span = c->span;
 	/* the borrow out of span - t: set when t > span (unsigned) */
@@ -51,7 +38,7 @@ static __swl_inline __u64 swl_cond_holds(const struct swl_kcond *c,
 /* the filter's branch-free form of a profile's condition (whitelist.h) */
 static inline struct swl_kcond swl_compile_cond(const struct swl_cond *c)
 {
-	struct swl_kcond k = { .arg = c->arg, .want = 1, .mask = ~0ULL };
+	struct swl_kcond k = { .want = 1, .mask = ~0ULL };
 
 	switch (c->op) {
 	case SWL_OP_NE:

@@ -5,6 +5,9 @@
  * The OCI fields: defaultAction, defaultErrnoRet, architectures, flags,
  * syscalls[] {names (or name), action, errnoRet, args[] {index, value,
  * valueTwo, op}, includes/excludes {caps, arches, minKernel}, comment}.
+ * containers/common's (Podman, CRI-O) errno names are accepted too:
+ * defaultErrno, and errno in syscalls[], each agreeing with its number if
+ * both are given.  As in libseccomp, a rule compares an argument once.
  * The extension: phases[] {name, after[], defaultAction, defaultErrnoRet,
  * syscalls[]}: phase N+1 starts once a syscall named in its "after" is
  * allowed in phase N, and may allow no more than phase N.
@@ -134,8 +137,48 @@ static int get_u64(struct ctx *c, const char *where, struct json_object *v,
 	return 0;
 }
 
+/*
+ * An errno given as a number (@num, OCI's "errnoRet"), as a name (@name,
+ * containers/common's "errno", e.g. "EPERM"), or both if they agree.
+ * Returns 1 with *out set, 0 if neither is given, or -EINVAL.
+ */
+static int get_errno(struct ctx *c, const char *where, struct json_object *num,
+		     const char *num_key, struct json_object *name,
+		     const char *name_key, __u32 *out)
+{
+	char w[160];
+	__u32 n = 0;
+	int e;
+
+	if (num) {
+		snprintf(w, sizeof(w), "%s %s", where, num_key);
+		if (get_u32(c, w, num, &n))
+			return -EINVAL;
+	}
+	if (!name) {
+		*out = n;
+		return num ? 1 : 0;
+	}
+	snprintf(w, sizeof(w), "%s %s", where, name_key);
+	if (!json_object_is_type(name, json_type_string))
+		return fail(c, w, "expected an errno name (\"EPERM\")");
+	for (e = 1; e < 4096; e++) {
+		const char *s = strerrorname_np(e);
+
+		if (s && !strcmp(s, json_object_get_string(name)))
+			break;
+	}
+	if (e == 4096)
+		return fail(c, w, "unknown errno \"%s\"", json_object_get_string(name));
+	if (num && n != (__u32)e)
+		return fail(c, w, "\"%s\" is %d, but %s is %u", json_object_get_string(name),
+			    e, num_key, n);
+	*out = e;
+	return 1;
+}
+
 static int parse_action(struct ctx *c, const char *where, struct json_object *v,
-			struct json_object *errno_ret, __u32 dflt_errno,
+			int has_errno, __u32 errno_val, __u32 dflt_errno,
 			__u32 *out)
 {
 	const char *name;
@@ -153,16 +196,11 @@ static int parse_action(struct ctx *c, const char *where, struct json_object *v,
 			continue;
 		if (actions[i].takes_errno) {
 			data = actions[i].action == SECCOMP_RET_ERRNO ? dflt_errno : 0;
-			if (errno_ret) {
-				char w[128];
-
-				snprintf(w, sizeof(w), "%s errnoRet", where);
-				if (get_u32(c, w, errno_ret, &data))
-					return -EINVAL;
-			}
+			if (has_errno)
+				data = errno_val;
 			if (data > SECCOMP_RET_DATA)
 				return fail(c, where, "errnoRet %u is out of range", data);
-		} else if (errno_ret) {
+		} else if (has_errno) {
 			return fail(c, where, "errnoRet makes no sense with %s", name);
 		}
 		*out = actions[i].action | data;
@@ -307,7 +345,7 @@ static int parse_syscalls(struct ctx *c, const char *where, struct json_object *
 			  struct swl_phase *ph, __u32 dflt_errno)
 {
 	static const char *const keys[] = {
-		"names", "name", "action", "errnoRet", "args", "includes",
+		"names", "name", "action", "errnoRet", "errno", "args", "includes",
 		"excludes", "comment", NULL };
 	static const char *const arg_keys[] = { "index", "value", "valueTwo", "op", NULL };
 
@@ -318,8 +356,9 @@ static int parse_syscalls(struct ctx *c, const char *where, struct json_object *
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		struct json_object *names, *args;
 		struct swl_prule r = { 0 };
+		__u32 errno_val = 0;
+		int ok, has_errno;
 		char w[96];
-		int ok;
 
 		snprintf(w, sizeof(w), "%s[%zu]", where, i);
 		if (!json_object_is_type(e, json_type_object))
@@ -329,7 +368,11 @@ static int parse_syscalls(struct ctx *c, const char *where, struct json_object *
 		ok = applies(c, w, get(e, "includes"), get(e, "excludes"));
 		if (ok < 0)
 			return ok;
-		if (parse_action(c, w, get(e, "action"), get(e, "errnoRet"), dflt_errno,
+		has_errno = get_errno(c, w, get(e, "errnoRet"), "errnoRet", get(e, "errno"),
+				      "errno", &errno_val);
+		if (has_errno < 0)
+			return -EINVAL;
+		if (parse_action(c, w, get(e, "action"), has_errno, errno_val, dflt_errno,
 				 &r.action))
 			return -EINVAL;
 
@@ -369,6 +412,10 @@ static int parse_syscalls(struct ctx *c, const char *where, struct json_object *
 					return fail(c, wa, "unsupported operator \"%s\"", op ? op : "(none)");
 				cond->op = ops[k].op;
 				cond->arg = idx;
+				for (int p = 0; p < r.nr_conds; p++)
+					if (r.conds[p].arg == idx)
+						return fail(c, wa, "argument %u is compared twice (one condition per argument, as in libseccomp)",
+							    idx);
 				r.nr_conds++;
 			}
 		}
@@ -423,11 +470,10 @@ static int check_contradictions(struct ctx *c, const struct swl_phase *ph)
 static int parse_phase_head(struct ctx *c, const char *where, struct json_object *o,
 			    struct swl_phase *ph, __u32 *dflt_errno)
 {
-	struct json_object *v = get(o, "defaultErrnoRet");
-
-	if (v && get_u32(c, where, v, dflt_errno))
+	if (get_errno(c, where, get(o, "defaultErrnoRet"), "defaultErrnoRet",
+		      get(o, "defaultErrno"), "defaultErrno", dflt_errno) < 0)
 		return -EINVAL;
-	if (parse_action(c, where, get(o, "defaultAction"), NULL, *dflt_errno,
+	if (parse_action(c, where, get(o, "defaultAction"), 0, 0, *dflt_errno,
 			 &ph->default_action))
 		return fail(c, where, "defaultAction: expected an action (\"SCMP_ACT_...\")");
 	return 0;
@@ -436,11 +482,11 @@ static int parse_phase_head(struct ctx *c, const char *where, struct json_object
 static int parse_profile(struct ctx *c, struct json_object *root)
 {
 	static const char *const keys[] = {
-		"defaultAction", "defaultErrnoRet", "architectures", "archMap",
+		"defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap",
 		"flags", "syscalls", "listenerPath", "listenerMetadata", "phases",
 		"comment", NULL };
 	static const char *const phase_keys[] = {
-		"name", "after", "defaultAction", "defaultErrnoRet", "syscalls",
+		"name", "after", "defaultAction", "defaultErrnoRet", "defaultErrno", "syscalls",
 		"comment", NULL };
 	struct swl_policy *t = &c->tmp;
 	struct json_object *v;

@@ -51,7 +51,7 @@ int whitelist(struct seccomp_data *ctx)
 {
 	__u32 nr = ctx->nr, phase, key, action;
 	struct swl_entry *e;
-	__u64 args[6];
+	__u64 a0, a1, a2, a3, a4, a5;
 
 	/* foreign ABIs (i386 via int 0x80, x32 numbers) are never allowed */
 	if (ctx->arch != cfg.arch || nr >= SWL_NR_MAX)
@@ -62,9 +62,10 @@ int whitelist(struct seccomp_data *ctx)
 	 * values of its table, which the loader keeps below SWL_PHASES_MAX:
 	 * the mask changes nothing, and gives the verifier the bound without
 	 * a branch (two paths with different bounds would make it refuse the
-	 * indexing below under Spectre v1 rules).
+	 * indexing below under Spectre v1 rules).  cfg is read-only: with a
+	 * single phase the verifier drops the call.
 	 */
-	phase = bpf_seccomp_phase() & (SWL_PHASES_MAX - 1);
+	phase = cfg.nr_phases > 1 ? bpf_seccomp_phase() & (SWL_PHASES_MAX - 1) : 0;
 	action = cfg.default_action[phase];
 
 	key = phase * SWL_NR_MAX + nr;
@@ -72,17 +73,21 @@ int whitelist(struct seccomp_data *ctx)
 	if (!e)
 		return action;
 
-	args[0] = LOAD_ARG(ctx, 0);
-	args[1] = LOAD_ARG(ctx, 1);
-	args[2] = LOAD_ARG(ctx, 2);
-	args[3] = LOAD_ARG(ctx, 3);
-	args[4] = LOAD_ARG(ctx, 4);
-	args[5] = LOAD_ARG(ctx, 5);
+	a0 = LOAD_ARG(ctx, 0);
+	a1 = LOAD_ARG(ctx, 1);
+	a2 = LOAD_ARG(ctx, 2);
+	a3 = LOAD_ARG(ctx, 3);
+	a4 = LOAD_ARG(ctx, 4);
+	a5 = LOAD_ARG(ctx, 5);
 
+	/*
+	 * Each rule is straight-line code: a slot per argument, the unused
+	 * ones always holding, and no branch on what the conditions compare
+	 * (eval.h).
+	 */
 #pragma unroll
 	for (int i = 0; i < SWL_RULES_PER_NR; i++) {
 		struct swl_rule *r;
-		__u64 all = 1;
 		__u32 rk;
 
 		if (i >= e->nr_rules)
@@ -91,13 +96,9 @@ int whitelist(struct seccomp_data *ctx)
 		r = bpf_map_lookup_elem(&rules, &rk);
 		if (!r)
 			break;
-#pragma unroll
-		for (int c = 0; c < SWL_CONDS; c++) {
-			if (c >= r->nr_conds)
-				break;
-			all &= swl_cond_holds(&r->conds[c], args);
-		}
-		if (all) {
+		if (swl_cond_holds(&r->conds[0], a0) & swl_cond_holds(&r->conds[1], a1) &
+		    swl_cond_holds(&r->conds[2], a2) & swl_cond_holds(&r->conds[3], a3) &
+		    swl_cond_holds(&r->conds[4], a4) & swl_cond_holds(&r->conds[5], a5)) {
 			action = r->action;
 			break;
 		}

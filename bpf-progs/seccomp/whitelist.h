@@ -5,7 +5,10 @@
  *
  * For phase P and syscall NR, entries[P * SWL_NR_MAX + NR] names a run of
  * rules in rules[]; the first rule whose conditions all hold gives the
- * action, else the phase's default action.  A syscall with advance_to set
+ * action, else the phase's default action.  A rule has one condition slot
+ * per syscall argument (conds[k] tests args[k]); a slot without a
+ * condition always holds.  As in libseccomp, a rule compares each
+ * argument at most once.  A syscall with advance_to set
  * moves the filter to that phase once it is allowed.
  */
 #ifndef SWL_WHITELIST_H
@@ -17,7 +20,7 @@
 #define SWL_PHASES_MAX		4
 #define SWL_RULES_PER_NR	8	/* rules (argument variants) per syscall */
 #define SWL_RULES_MAX		4096
-#define SWL_CONDS		6	/* argument conditions per rule */
+#define SWL_CONDS		6	/* argument conditions per rule: one per argument */
 
 enum swl_op {
 	SWL_OP_NE = 1,
@@ -39,25 +42,26 @@ struct swl_cond {
 };
 
 /*
- * A condition as the filter evaluates it, without branching on its values
- * (see whitelist.bpf.c): it holds when
- *	(((args[arg] & mask) - lo) <= span) != !want
+ * A condition on an argument a as the filter evaluates it, without
+ * branching on its values (see whitelist.bpf.c): it holds when
+ *	(((a & mask) - lo) <= span) != !want
  * (unsigned).  ebpf.c compiles every swl_op into it: EQ v is mask ~0,
  * lo v, span 0; NE the same with want 0; LT/LE/GE/GT are ranges;
- * MASKED_EQ m v2 is mask m, lo v2, span 0.
+ * MASKED_EQ m v2 is mask m, lo v2, span 0.  SWL_KCOND_ANY always holds.
  */
 struct swl_kcond {
-	__u64 arg;		/* 0..5 */
 	__u64 want;		/* 1: the range test must hold, 0: must not */
 	__u64 mask;
 	__u64 lo;
 	__u64 span;
 };
 
+#define SWL_KCOND_ANY	((struct swl_kcond){ .want = 1 })
+
 struct swl_rule {
 	__u32 action;		/* SECCOMP_RET_* | data */
-	__u32 nr_conds;
-	struct swl_kcond conds[SWL_CONDS];
+	__u32 pad;
+	struct swl_kcond conds[SWL_CONDS];	/* conds[k] tests args[k] */
 };
 
 struct swl_entry {

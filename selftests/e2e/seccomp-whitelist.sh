@@ -35,7 +35,7 @@ fails() {
 }
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..19"
 
 # shellcheck disable=SC2086
 out=$("$swl" check $tiers 2>&1); rc=$?
@@ -55,6 +55,25 @@ printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action"
 fails "unsupported operator" 'syscalls[0].args[0]: unsupported operator "SCMP_CMP_REGEX"' "$tmp/op.json"
 printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}],"phases":[{"name":"serve","after":["read"],"syscalls":[{"names":["execve"],"action":"SCMP_ACT_ALLOW"}]}]}' >"$tmp/widen.json"
 fails "a phase that widens" 'phase "serve" allows "execve", which phase "init" does not' "$tmp/widen.json"
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_GE"},{"index":0,"value":9,"op":"SCMP_CMP_LE"}]}]}' >"$tmp/twice.json"
+fails "an argument compared twice" 'syscalls[0].args[1]: argument 0 is compared twice' "$tmp/twice.json"
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","errno":"EPERM","errnoRet":2}]}' >"$tmp/errno.json"
+fails "errno name and errnoRet disagree" 'syscalls[0] errno: "EPERM" is 1, but errnoRet is 2' "$tmp/errno.json"
+
+# containers/common's errno names: basic-compute with getuid answered
+# EACCES and the default ENOSYS, by name
+python3 - "$P/basic-compute.json" >"$tmp/names.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p.pop("defaultErrnoRet", None)
+p["defaultErrno"] = "ENOSYS"
+for r in p["syscalls"]:
+    r["names"] = [n for n in r["names"] if n != "getuid"]
+p["syscalls"].append({"names": ["getuid"], "action": "SCMP_ACT_ERRNO", "errno": "EACCES"})
+json.dump(p, sys.stdout)
+PY
+out=$("$swl" run "$tmp/names.json" -- "$probe" getppid getuid open-ro 2>&1)
+expect "errno names (containers/common) are applied" "$out" getppid=ok getuid=EACCES open-ro=ENOSYS
 
 # nothing is half-applied: a bad profile after good ones runs nothing
 out=$("$swl" run $tiers "$tmp/unknown.json" -- "$probe" getppid 2>&1); rc=$?
