@@ -23,35 +23,44 @@
  */
 #define __swl_inline inline __attribute__((always_inline))
 
+/* every value, written as a full interval (swl_negate() of it: none) */
+#define SWL_KCOND_ANY_FULL	((struct swl_kcond){ .mask = ~0ULL, .lo = 0, .span = ~0ULL })
+
 /* 1 if @c holds for the argument value @a, else 0 */
 static __swl_inline __u64 swl_cond_holds(const struct swl_kcond *c, __u64 a)
 {
-	__u64 t, span, borrow;
+	__u64 t = (a & c->mask) - c->lo, span = c->span;
 
-	t = (a & c->mask) - c->lo;
-	span = c->span;
-	/* the borrow out of span - t: set when t > span (unsigned) */
-	borrow = ((~span & t) | (~(span ^ t) & (span - t))) >> 63;
-	return borrow ^ c->want;
+	/* t <= span: no borrow out of span - t (the borrow is bit 63 of this) */
+	return (((~span & t) | (~(span ^ t) & (span - t))) >> 63) ^ 1;
+}
+
+/* the complement of @k's interval: the values for which @k does not hold */
+static inline struct swl_kcond swl_negate(struct swl_kcond k)
+{
+	if (k.span == ~0ULL)	/* every value: none */
+		return (struct swl_kcond){ .mask = 0, .lo = 1, .span = 0 };
+	k.lo += k.span + 1;
+	k.span = ~0ULL - 1 - k.span;
+	return k;
 }
 
 /* the filter's branch-free form of a profile's condition (whitelist.h) */
 static inline struct swl_kcond swl_compile_cond(const struct swl_cond *c)
 {
-	struct swl_kcond k = { .want = 1, .mask = ~0ULL };
+	struct swl_kcond k = { .mask = ~0ULL };
 
 	switch (c->op) {
 	case SWL_OP_NE:
-		k.want = 0;
-		/* fall through */
+		k.lo = c->value;
+		return swl_negate(k);
 	case SWL_OP_EQ:
 		k.lo = c->value;
 		break;
 	case SWL_OP_LT:		/* [0, v - 1], or nothing */
 		if (!c->value)
-			k.want = 0, k.mask = 0, k.span = ~0ULL;
-		else
-			k.span = c->value - 1;
+			return swl_negate(SWL_KCOND_ANY_FULL);
+		k.span = c->value - 1;
 		break;
 	case SWL_OP_LE:
 		k.span = c->value;
@@ -62,9 +71,9 @@ static inline struct swl_kcond swl_compile_cond(const struct swl_cond *c)
 		break;
 	case SWL_OP_GT:		/* [v + 1, ~0], or nothing */
 		if (c->value == ~0ULL)
-			k.want = 0, k.mask = 0, k.span = ~0ULL;
-		else
-			k.lo = c->value + 1, k.span = ~0ULL - k.lo;
+			return swl_negate(SWL_KCOND_ANY_FULL);
+		k.lo = c->value + 1;
+		k.span = ~0ULL - k.lo;
 		break;
 	case SWL_OP_MASKED_EQ:
 		k.mask = c->value;

@@ -44,19 +44,20 @@ struct swl_cond {
 /*
  * A condition on an argument a as the filter evaluates it, without
  * branching on its values (see whitelist.bpf.c): it holds when
- *	(((a & mask) - lo) <= span) != !want
- * (unsigned).  ebpf.c compiles every swl_op into it: EQ v is mask ~0,
- * lo v, span 0; NE the same with want 0; LT/LE/GE/GT are ranges;
- * MASKED_EQ m v2 is mask m, lo v2, span 0.  SWL_KCOND_ANY always holds.
+ *	((a & mask) - lo) <= span
+ * (unsigned, modulo 2^64: the interval may wrap around).  eval.h compiles
+ * every swl_op into it: EQ v is mask ~0, lo v, span 0; NE v is the
+ * complement, lo v + 1, span 2^64 - 2; LT/LE/GE/GT are intervals;
+ * MASKED_EQ m v2 is mask m, lo v2, span 0; a condition that never holds is
+ * mask 0, lo 1, span 0.  SWL_KCOND_ANY (mask 0, lo 0, span 0) always holds.
  */
 struct swl_kcond {
-	__u64 want;		/* 1: the range test must hold, 0: must not */
 	__u64 mask;
 	__u64 lo;
 	__u64 span;
 };
 
-#define SWL_KCOND_ANY	((struct swl_kcond){ .want = 1 })
+#define SWL_KCOND_ANY	((struct swl_kcond){ 0 })
 
 struct swl_rule {
 	__u32 action;		/* SECCOMP_RET_* | data */
