@@ -6,11 +6,18 @@
 # Output in build/results/bench-seccomp-<kernel>-<time>.txt.  DEBUG=0 uses
 # the kernel without debug options.  BENCH_PROFILES (default: the four
 # shipped tiers) and BENCH_ARGS (e.g. "-n 500000 -r 7") are passed on.
+# A second table measures containers/common's default profile (Docker's
+# default as Podman ships it; scripts/fetch-containers-profile.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$BUILD/tools/seccomp-bench" ] || "$TOP/scripts/build-selftests.sh"
 p=$TOP/bpf-progs/seccomp/profiles
 profiles=${BENCH_PROFILES:-$p/basic-compute.json $p/restricted-io.json $p/networking.json $p/platform-services.json}
-bench_in_guest seccomp "$BUILD/tools/seccomp-bench ${BENCH_ARGS:-} $profiles"
+# then containers/common's default profile (Docker's, as Podman ships it),
+# whose rules need libseccomp's "first rule wins" (-f)
+cc=$BUILD/tools/containers-default.json
+cmd="$BUILD/tools/seccomp-bench ${BENCH_ARGS:-} $profiles"
+[ -s "$cc" ] && cmd="$cmd; echo; echo '# containers/common default profile'; $BUILD/tools/seccomp-bench -f ${BENCH_ARGS:-} $cc"
+bench_in_guest seccomp "$cmd"
 grep -q '^  seccomp-eBPF ' "$BENCH_OUT" || die "the benchmark printed no figures (see $BENCH_OUT)"

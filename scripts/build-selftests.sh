@@ -66,6 +66,9 @@ make -s -C "$TOP/bpf-progs/seccomp" OUT="$tools/swl" CLANG="$CLANG" KHDR="$out/u
 	die "bpf-progs/seccomp build failed"
 cp "$tools/swl/seccomp-whitelist" "$tools/"
 rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"
+# containers/common's default profile, an input of the e2e test and the benchmark
+"$TOP/scripts/fetch-containers-profile.sh" >/dev/null ||
+	log "warning: no containers/common profile; its e2e checks and benchmark are skipped"
 gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem "$out/usr/include" \
 	-I"$BUILD/libbpf/include" -I"$TOP/bpf-progs/seccomp" -I"$tools/swl" \
 	-o "$tools/seccomp-bench" "$TOP/selftests/bench/seccomp-bench.c" "$tools/swl/libswl.a" \

@@ -447,8 +447,12 @@ static int parse_syscalls(struct ctx *c, const char *where, struct json_object *
 	return 0;
 }
 
-/* Rules for one syscall that can never both apply with different actions. */
-static int check_contradictions(struct ctx *c, const struct swl_phase *ph)
+/*
+ * Rules for one syscall that can never both apply with different actions;
+ * with first_wins, the rules after one without conditions are dropped
+ * (they can never apply: the first rule that holds decides).
+ */
+static int check_contradictions(struct ctx *c, struct swl_phase *ph)
 {
 	for (int i = 0; i < ph->nr_rules; i++) {
 		const struct swl_prule *a = &ph->rules[i];
@@ -458,7 +462,16 @@ static int check_contradictions(struct ctx *c, const struct swl_phase *ph)
 		for (int j = i + 1; j < ph->nr_rules; j++) {
 			const struct swl_prule *b = &ph->rules[j];
 
-			if (b->nr == a->nr && !b->nr_conds && b->action != a->action)
+			if (b->nr != a->nr)
+				continue;
+			if (c->pol->first_wins) {
+				memmove(&ph->rules[j], &ph->rules[j + 1],
+					(ph->nr_rules - j - 1) * sizeof(ph->rules[0]));
+				ph->nr_rules--;
+				j--;
+				continue;
+			}
+			if (!b->nr_conds && b->action != a->action)
 				return fail(c, b->where,
 					    "contradicts %s: the same syscall with no argument conditions and another action",
 					    a->where);

@@ -35,6 +35,14 @@ struct swl_policy {
 	struct swl_phase phases[SWL_PHASES_MAX];
 	int nr_profiles;
 	bool has_phases;
+	/*
+	 * Set before loading: for a syscall with a rule without argument
+	 * conditions, drop its later rules instead of reporting those with
+	 * another action as contradictions.  That is what libseccomp, and so
+	 * runc and crun, do (the first rule added wins); containers/common's
+	 * default profile relies on it.
+	 */
+	bool first_wins;
 	/* what the profile's includes/excludes are checked against */
 	const char **caps;
 	int nr_caps;

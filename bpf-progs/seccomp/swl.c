@@ -9,7 +9,8 @@
  *   seccomp-whitelist run    [OPTIONS] PROFILE... -- COMMAND [ARG]...
  *
  * Options: --cap CAP_NAME (the capabilities Docker-style includes/excludes
- * are checked against; repeatable), --tsync, --classic, --classic-tree.
+ * are checked against; repeatable), --first-wins, --tsync, --classic,
+ * --classic-tree.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +31,8 @@ static void usage(FILE *f)
 		"PROFILE: an OCI/Docker seccomp profile (JSON), optionally with \"phases\";\n"
 		"several profiles compose (their syscalls add up).\n"
 		"options: --cap CAP_NAME   a capability the command has (Docker includes/excludes)\n"
+		"         --first-wins     the first rule of a syscall without conditions wins over\n"
+		"                          its later rules, as in libseccomp (no contradictions)\n"
 		"         --tsync          synchronize the filter to every thread\n"
 		"         --classic        install libseccomp's classic filter of the first phase\n"
 		"         --classic-tree   the same with libseccomp's binary tree\n");
@@ -71,6 +74,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			caps[pol.nr_caps++] = argv[++i];
+		} else if (!strcmp(argv[i], "--first-wins")) {
+			pol.first_wins = true;
 		} else if (!strcmp(argv[i], "--tsync")) {
 			flags |= SECCOMP_FILTER_FLAG_TSYNC;
 		} else if (!strcmp(argv[i], "--classic")) {

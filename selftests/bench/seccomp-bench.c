@@ -9,7 +9,10 @@
  * (arg0 == 0), so that the filter must run.  Each filter runs in its own
  * child process, since filters cannot be removed; their rounds interleave.
  *
- *   seccomp-bench [-n CALLS] [-r ROUNDS] PROFILE...
+ *   seccomp-bench [-n CALLS] [-r ROUNDS] [-f] PROFILE...
+ *
+ * -f: a syscall's first rule without conditions wins over its later rules,
+ * as in libseccomp (for containers/common's default profile).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -164,11 +167,13 @@ int main(int argc, char **argv)
 	char err[1024];
 	int nrules = 0;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:f")) != -1) {
 		if (opt == 'n')
 			calls = atol(optarg);
 		else if (opt == 'r')
 			rounds = atoi(optarg);
+		else if (opt == 'f')
+			pol.first_wins = true;
 		else
 			goto usage;
 	}
@@ -209,6 +214,6 @@ int main(int argc, char **argv)
 	swl_policy_free(&pol);
 	return 0;
 usage:
-	fprintf(stderr, "usage: seccomp-bench [-n CALLS] [-r ROUNDS] PROFILE...\n");
+	fprintf(stderr, "usage: seccomp-bench [-n CALLS] [-r ROUNDS] [-f] PROFILE...\n");
 	return 2;
 }

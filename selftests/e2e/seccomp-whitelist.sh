@@ -35,7 +35,7 @@ fails() {
 }
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..22"
 
 # shellcheck disable=SC2086
 out=$("$swl" check $tiers 2>&1); rc=$?
@@ -74,6 +74,22 @@ json.dump(p, sys.stdout)
 PY
 out=$("$swl" run "$tmp/names.json" -- "$probe" getppid getuid open-ro 2>&1)
 expect "errno names (containers/common) are applied" "$out" getppid=ok getuid=EACCES open-ro=ENOSYS
+
+# containers/common's default profile (Docker's, as Podman ships it):
+# contradictory without libseccomp's "first rule wins", and then the same
+# answers from the eBPF whitelist and from libseccomp
+cc=$tools/containers-default.json
+if [ -s "$cc" ]; then
+	fails "containers/common default: contradictions without --first-wins" 'contradicts' "$cc"
+	out=$("$swl" run --first-wins "$cc" -- "$probe" getppid socket-unix open-wo bpf-fds 2>&1)
+	expect "containers/common default, --first-wins: eBPF whitelist" "$out" \
+		getppid=ok socket-unix=ok open-wo=ok bpf-fds=0
+	out=$("$swl" run --first-wins --classic "$cc" -- "$probe" getppid socket-unix open-wo 2>&1)
+	expect "containers/common default, --first-wins: classic filter agrees" "$out" \
+		getppid=ok socket-unix=ok open-wo=ok
+else
+	for t in contradictions eBPF classic; do ok "# SKIP containers/common default profile ($t): not fetched"; done
+fi
 
 # nothing is half-applied: a bad profile after good ones runs nothing
 out=$("$swl" run $tiers "$tmp/unknown.json" -- "$probe" getppid 2>&1); rc=$?
