@@ -18,6 +18,9 @@ profiles=${BENCH_PROFILES:-$p/basic-compute.json $p/restricted-io.json $p/networ
 # whose rules need libseccomp's "first rule wins" (-f)
 cc=$BUILD/tools/containers-default.json
 cmd="$BUILD/tools/seccomp-bench ${BENCH_ARGS:-} $profiles"
-[ -s "$cc" ] && cmd="$cmd; echo; echo '# containers/common default profile'; $BUILD/tools/seccomp-bench -f ${BENCH_ARGS:-} $cc"
+[ -s "$cc" ] && cmd="$cmd; echo; echo '# containers/common default profile'; $BUILD/tools/seccomp-bench -f ${BENCH_ARGS:-} '$cc'"
 bench_in_guest seccomp "$cmd"
 grep -q '^  seccomp-eBPF ' "$BENCH_OUT" || die "the benchmark printed no figures (see $BENCH_OUT)"
+if [ -s "$cc" ] && [ "$(grep -c '^  seccomp-eBPF ' "$BENCH_OUT")" -lt 4 ]; then
+	die "no figures for containers/common's profile (see $BENCH_OUT)"
+fi

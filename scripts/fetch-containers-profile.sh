@@ -15,6 +15,7 @@ if [ ! -s "$out" ]; then
 		die "apt-get download golang-github-containers-common failed"
 	dpkg -x "$tmp"/golang-github-containers-common_*.deb "$tmp/x"
 	mkdir -p "$(dirname "$out")"
-	cp "$tmp/x/usr/share/containers/seccomp.json" "$out"
+	cp "$tmp/x/usr/share/containers/seccomp.json" "$out.tmp"
+	mv "$out.tmp" "$out"
 fi
 echo "$out"

@@ -34,6 +34,7 @@ static int fill_maps(const struct swl_policy *pol, int entries_fd, int rules_fd,
 			for (int i = 0; i < ph->nr_rules; i++) {
 				const struct swl_prule *r = &ph->rules[i];
 				struct swl_rule kr = { .action = r->action };
+				__u8 used = 0;
 
 				if (r->nr != nr)
 					continue;
@@ -49,9 +50,18 @@ static int fill_maps(const struct swl_policy *pol, int entries_fd, int rules_fd,
 				}
 				for (int c = 0; c < SWL_CONDS; c++)
 					kr.conds[c] = SWL_KCOND_ANY;
-				/* profile.c let through one condition per argument */
-				for (int c = 0; c < r->nr_conds; c++)
-					kr.conds[r->conds[c].arg] = swl_compile_cond(&r->conds[c]);
+				/* one condition per argument (profile.c refuses more) */
+				for (int c = 0; c < r->nr_conds; c++) {
+					__u8 a = r->conds[c].arg;
+
+					if (a >= SWL_CONDS || (used & (1u << a))) {
+						snprintf(err, errlen, "%s: argument %u compared twice or out of range",
+							 r->where, a);
+						return -EINVAL;
+					}
+					used |= 1u << a;
+					kr.conds[a] = swl_compile_cond(&r->conds[c]);
+				}
 				if (bpf_map_update_elem(rules_fd, &next_rule, &kr, BPF_ANY))
 					goto fail;
 				next_rule++;

@@ -146,10 +146,17 @@ static int get_errno(struct ctx *c, const char *where, struct json_object *num,
 		     const char *num_key, struct json_object *name,
 		     const char *name_key, __u32 *out)
 {
+	static const struct { const char *alias; int e; } aliases[] = {
+		{ "EWOULDBLOCK", EWOULDBLOCK }, { "EDEADLOCK", EDEADLOCK },
+		{ "ENOTSUP", ENOTSUP },
+	};
+	const char *ename;
 	char w[160];
 	__u32 n = 0;
 	int e;
 
+	if (!num && !name)
+		return 0;	/* *out keeps its default */
 	if (num) {
 		snprintf(w, sizeof(w), "%s %s", where, num_key);
 		if (get_u32(c, w, num, &n))
@@ -162,17 +169,20 @@ static int get_errno(struct ctx *c, const char *where, struct json_object *num,
 	snprintf(w, sizeof(w), "%s %s", where, name_key);
 	if (!json_object_is_type(name, json_type_string))
 		return fail(c, w, "expected an errno name (\"EPERM\")");
+	ename = json_object_get_string(name);
 	for (e = 1; e < 4096; e++) {
 		const char *s = strerrorname_np(e);
 
-		if (s && !strcmp(s, json_object_get_string(name)))
+		if (s && !strcmp(s, ename))
 			break;
 	}
+	for (size_t i = 0; e == 4096 && i < ARRAY_LEN(aliases); i++)
+		if (!strcmp(aliases[i].alias, ename))
+			e = aliases[i].e;
 	if (e == 4096)
-		return fail(c, w, "unknown errno \"%s\"", json_object_get_string(name));
+		return fail(c, w, "unknown errno \"%s\"", ename);
 	if (num && n != (__u32)e)
-		return fail(c, w, "\"%s\" is %d, but %s is %u", json_object_get_string(name),
-			    e, num_key, n);
+		return fail(c, w, "\"%s\" is %d, but %s is %u", ename, e, num_key, n);
 	*out = e;
 	return 1;
 }
@@ -201,7 +211,8 @@ static int parse_action(struct ctx *c, const char *where, struct json_object *v,
 			if (data > SECCOMP_RET_DATA)
 				return fail(c, where, "errnoRet %u is out of range", data);
 		} else if (has_errno) {
-			return fail(c, where, "errnoRet makes no sense with %s", name);
+			return fail(c, where, "an errno (errnoRet or errno) makes no sense with %s",
+				    name);
 		}
 		*out = actions[i].action | data;
 		return 0;
@@ -448,12 +459,39 @@ static int parse_syscalls(struct ctx *c, const char *where, struct json_object *
 }
 
 /*
+ * What libseccomp, and so runc and crun, make of a syscall with a rule
+ * without conditions: that rule's action, whatever other rules of the
+ * syscall say (the first such rule added wins, and it replaces the
+ * syscall's conditional rules).  Keep only it.
+ */
+static void first_unconditional_wins(struct swl_phase *ph)
+{
+	int first[SWL_NR_MAX], k = 0;
+
+	for (int nr = 0; nr < SWL_NR_MAX; nr++)
+		first[nr] = -1;
+	for (int i = 0; i < ph->nr_rules; i++)
+		if (!ph->rules[i].nr_conds && first[ph->rules[i].nr] < 0)
+			first[ph->rules[i].nr] = i;
+	for (int i = 0; i < ph->nr_rules; i++) {
+		int f = first[ph->rules[i].nr];
+
+		if (f < 0 || f == i)
+			ph->rules[k++] = ph->rules[i];
+	}
+	ph->nr_rules = k;
+}
+
+/*
  * Rules for one syscall that can never both apply with different actions;
- * with first_wins, the rules after one without conditions are dropped
- * (they can never apply: the first rule that holds decides).
+ * with first_wins, libseccomp's order decides instead.
  */
 static int check_contradictions(struct ctx *c, struct swl_phase *ph)
 {
+	if (c->pol->first_wins) {
+		first_unconditional_wins(ph);
+		return 0;
+	}
 	for (int i = 0; i < ph->nr_rules; i++) {
 		const struct swl_prule *a = &ph->rules[i];
 
@@ -462,16 +500,7 @@ static int check_contradictions(struct ctx *c, struct swl_phase *ph)
 		for (int j = i + 1; j < ph->nr_rules; j++) {
 			const struct swl_prule *b = &ph->rules[j];
 
-			if (b->nr != a->nr)
-				continue;
-			if (c->pol->first_wins) {
-				memmove(&ph->rules[j], &ph->rules[j + 1],
-					(ph->nr_rules - j - 1) * sizeof(ph->rules[0]));
-				ph->nr_rules--;
-				j--;
-				continue;
-			}
-			if (!b->nr_conds && b->action != a->action)
+			if (b->nr == a->nr && !b->nr_conds && b->action != a->action)
 				return fail(c, b->where,
 					    "contradicts %s: the same syscall with no argument conditions and another action",
 					    a->where);

@@ -36,11 +36,11 @@ struct swl_policy {
 	int nr_profiles;
 	bool has_phases;
 	/*
-	 * Set before loading: for a syscall with a rule without argument
-	 * conditions, drop its later rules instead of reporting those with
-	 * another action as contradictions.  That is what libseccomp, and so
-	 * runc and crun, do (the first rule added wins); containers/common's
-	 * default profile relies on it.
+	 * Set before loading: a syscall with a rule without argument
+	 * conditions keeps only the first such rule, instead of rules with
+	 * another action being reported as contradictions.  That is what
+	 * libseccomp, and so runc and crun, do; containers/common's default
+	 * profile relies on it.
 	 */
 	bool first_wins;
 	/* what the profile's includes/excludes are checked against */

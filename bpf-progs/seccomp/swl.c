@@ -31,8 +31,8 @@ static void usage(FILE *f)
 		"PROFILE: an OCI/Docker seccomp profile (JSON), optionally with \"phases\";\n"
 		"several profiles compose (their syscalls add up).\n"
 		"options: --cap CAP_NAME   a capability the command has (Docker includes/excludes)\n"
-		"         --first-wins     the first rule of a syscall without conditions wins over\n"
-		"                          its later rules, as in libseccomp (no contradictions)\n"
+		"         --first-wins     a syscall's first rule without conditions replaces its\n"
+		"                          other rules, as in libseccomp (no contradictions)\n"
 		"         --tsync          synchronize the filter to every thread\n"
 		"         --classic        install libseccomp's classic filter of the first phase\n"
 		"         --classic-tree   the same with libseccomp's binary tree\n");

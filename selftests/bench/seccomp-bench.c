@@ -11,7 +11,7 @@
  *
  *   seccomp-bench [-n CALLS] [-r ROUNDS] [-f] PROFILE...
  *
- * -f: a syscall's first rule without conditions wins over its later rules,
+ * -f: a syscall's first rule without conditions replaces its other rules,
  * as in libseccomp (for containers/common's default profile).
  */
 #define _GNU_SOURCE

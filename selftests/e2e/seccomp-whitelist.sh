@@ -35,7 +35,7 @@ fails() {
 }
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..23"
 
 # shellcheck disable=SC2086
 out=$("$swl" check $tiers 2>&1); rc=$?
@@ -59,6 +59,16 @@ printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action"
 fails "an argument compared twice" 'syscalls[0].args[1]: argument 0 is compared twice' "$tmp/twice.json"
 printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ERRNO","errno":"EPERM","errnoRet":2}]}' >"$tmp/errno.json"
 fails "errno name and errnoRet disagree" 'syscalls[0] errno: "EPERM" is 1, but errnoRet is 2' "$tmp/errno.json"
+
+# without defaultErrnoRet, SCMP_ACT_ERRNO answers EPERM
+python3 - "$P/basic-compute.json" >"$tmp/noerrno.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p.pop("defaultErrnoRet", None)
+json.dump(p, sys.stdout)
+PY
+out=$("$swl" run "$tmp/noerrno.json" -- "$probe" getppid open-ro 2>&1)
+expect "SCMP_ACT_ERRNO without defaultErrnoRet: EPERM" "$out" getppid=ok open-ro=EPERM
 
 # containers/common's errno names: basic-compute with getuid answered
 # EACCES and the default ENOSYS, by name
