@@ -60,6 +60,8 @@ static int fill_maps(const struct swl_policy *pol, int entries_fd, int rules_fd,
 						return -EINVAL;
 					}
 					used |= 1u << a;
+					if (a + 1u > kr.nslots)
+						kr.nslots = a + 1;
 					kr.conds[a] = swl_compile_cond(&r->conds[c]);
 				}
 				if (bpf_map_update_elem(rules_fd, &next_rule, &kr, BPF_ANY))

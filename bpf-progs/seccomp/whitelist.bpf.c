@@ -81,14 +81,15 @@ int whitelist(struct seccomp_data *ctx)
 	a5 = LOAD_ARG(ctx, 5);
 
 	/*
-	 * Each rule is straight-line code: a slot per argument, the unused
-	 * ones always holding, and no branch on what the conditions compare
-	 * (eval.h).
+	 * Each rule has a slot per argument; only its first nslots are
+	 * evaluated (the rest are empty), and no branch depends on what the
+	 * conditions compare (eval.h), only on the table.
 	 */
 #pragma unroll
 	for (int i = 0; i < SWL_RULES_PER_NR; i++) {
 		struct swl_rule *r;
-		__u32 rk;
+		__u32 rk, n;
+		__u64 h = 1;
 
 		if (i >= e->nr_rules)
 			break;
@@ -96,9 +97,20 @@ int whitelist(struct seccomp_data *ctx)
 		r = bpf_map_lookup_elem(&rules, &rk);
 		if (!r)
 			break;
-		if (swl_cond_holds(&r->conds[0], a0) & swl_cond_holds(&r->conds[1], a1) &
-		    swl_cond_holds(&r->conds[2], a2) & swl_cond_holds(&r->conds[3], a3) &
-		    swl_cond_holds(&r->conds[4], a4) & swl_cond_holds(&r->conds[5], a5)) {
+		n = r->nslots;
+		if (n > 0)
+			h &= swl_cond_holds(&r->conds[0], a0);
+		if (n > 1)
+			h &= swl_cond_holds(&r->conds[1], a1);
+		if (n > 2)
+			h &= swl_cond_holds(&r->conds[2], a2);
+		if (n > 3)
+			h &= swl_cond_holds(&r->conds[3], a3);
+		if (n > 4)
+			h &= swl_cond_holds(&r->conds[4], a4);
+		if (n > 5)
+			h &= swl_cond_holds(&r->conds[5], a5);
+		if (h) {
 			action = r->action;
 			break;
 		}

@@ -61,7 +61,7 @@ struct swl_kcond {
 
 struct swl_rule {
 	__u32 action;		/* SECCOMP_RET_* | data */
-	__u32 pad;
+	__u32 nslots;		/* conds[nslots..] are empty (SWL_KCOND_ANY) */
 	struct swl_kcond conds[SWL_CONDS];	/* conds[k] tests args[k] */
 };
 
