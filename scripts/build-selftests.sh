@@ -76,6 +76,9 @@ gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem "$out/usr/includ
 	die "seccomp-bench build failed"
 gcc -O2 -static -Wall -Wextra -Werror -o "$tools/swl-probe" "$TOP/selftests/e2e/swl-probe.c" ||
 	die "swl-probe build failed"
+# e2e:cgroup-bpf-inherit.sh's device policy (series 1's "bpf, cgroup" patch)
+gcc -O2 -static -Wall -Wextra -Werror -isystem "$out/usr/include" -o "$tools/cgdev-deny" \
+	"$TOP/selftests/e2e/cgdev-deny.c" || die "cgdev-deny build failed"
 # the DPU tenants' programs and their loader (series 3)
 mkdir -p "$tools/dpu"
 make -s -C "$TOP/bpf-progs/dpu-mmio" OUT="$tools/dpu" CLANG="$CLANG" KHDR="$out/usr/include" \
