@@ -35,7 +35,7 @@ fails() {
 }
 
 echo "TAP version 13"
-echo "1..23"
+echo "1..26"
 
 # shellcheck disable=SC2086
 out=$("$swl" check $tiers 2>&1); rc=$?
@@ -120,6 +120,20 @@ expect "one tier: what the others add is denied" "$out" getppid=ok open-ro=EPERM
 # shellcheck disable=SC2086
 out=$("$swl" run $tiers -- /bin/sh -c 'echo sh-ran' 2>&1)
 expect "a dynamically linked shell runs under the tiers" "$out" sh-ran
+
+# the i386 ABI (int $0x80 from the 64-bit probe): only x86-64 is allowed
+out=$("$probe" i386-getpid 2>&1)
+if [ "$out" = i386-getpid=ok ]; then
+	ok "int \$0x80 works without a filter"
+	# shellcheck disable=SC2086
+	out=$("$swl" run $tiers -- "$probe" getppid i386-getpid 2>&1)
+	expect "eBPF whitelist: an i386 syscall kills the process" "$out" getppid=ok i386-getpid=SIGSYS
+	# shellcheck disable=SC2086
+	out=$("$swl" run --classic $tiers -- "$probe" getppid i386-getpid 2>&1)
+	expect "classic filter of the same profiles: same answer" "$out" getppid=ok i386-getpid=SIGSYS
+else
+	for t in "without a filter" eBPF classic; do ok "# SKIP i386 ABI ($t): $out"; done
+fi
 
 phased="$P/basic-compute.json $P/restricted-io.json $P/networking.json $P/http-function.json"
 # shellcheck disable=SC2086

@@ -8,6 +8,9 @@
  *   getppid getuid socket-unix socket-packet open-ro open-wo execve fork
  *   accept     (listen on an abstract unix socket, connect, accept4)
  *   bpf-fds    (prints bpf-fds=N: BPF objects among the open descriptors)
+ *   i386-getpid (getpid through int $0x80, the i386 ABI, in a child: prints
+ *              i386-getpid=ok, or the signal that killed the child, e.g.
+ *              SIGSYS from a filter, SIGSEGV without IA32 emulation)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -20,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +53,27 @@ static long do_accept(void)
 		return -1;
 	s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	return s;
+}
+
+/* getpid through int $0x80 in a child; 0 or the signal that killed it */
+static int i386_getpid(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		long ret = 20;	/* i386 getpid */
+
+#if defined(__x86_64__)
+		asm volatile("int $0x80" : "+a"(ret) : : "memory");
+#endif
+		_exit(ret == getpid() ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	return WEXITSTATUS(status) ? -1 : 0;
 }
 
 static int bpf_fds(void)
@@ -107,6 +132,15 @@ int main(int argc, char **argv)
 				waitpid(ret, NULL, 0);
 		} else if (!strcmp(w, "accept")) {
 			ret = do_accept();
+		} else if (!strcmp(w, "i386-getpid")) {
+			int sig = i386_getpid();
+
+			if (sig > 0)
+				printf("i386-getpid=SIG%s\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+			else
+				printf("i386-getpid=%s\n", sig ? "failed" : "ok");
+			fflush(stdout);
+			continue;
 		} else if (!strcmp(w, "bpf-fds")) {
 			printf("bpf-fds=%d\n", bpf_fds());
 			continue;
