@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Make sure the pinned base tarball (kernel-patches/BASE) is on this machine
 # and is the exact file we pinned.  Installs it with apt when it is missing.
+# Only the source is pinned: Debian's archive keeps older linux-source
+# versions but only the newest linux-config, which build-worker-kernel.sh
+# installs by itself (its config is a starting point for olddefconfig).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 load_base
@@ -8,9 +11,7 @@ load_base
 installed() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
 need_install=
-for pkg in "$PACKAGE" ${CONFIG_PACKAGE:+"$CONFIG_PACKAGE"}; do
-	[ "$(installed "$pkg")" = "$VERSION" ] || need_install="$need_install $pkg=$VERSION"
-done
+[ "$(installed "$PACKAGE")" = "$VERSION" ] || need_install=" $PACKAGE=$VERSION"
 
 if [ -n "$need_install" ]; then
 	log "installing$need_install"

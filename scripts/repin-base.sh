@@ -7,7 +7,7 @@ set -euo pipefail
 load_base
 new=${1:?usage: repin-base.sh VERSION}
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -q --allow-downgrades "$PACKAGE=$new" ${CONFIG_PACKAGE:+"$CONFIG_PACKAGE=$new"} >/dev/null ||
+apt-get install -y -q --allow-downgrades "$PACKAGE=$new" >/dev/null ||
 	die "apt cannot install $PACKAGE=$new; apt-cache madison $PACKAGE lists what it can"
 sum=$(sha256sum "$TARBALL" | cut -d' ' -f1)
 sed -i -e "s/^VERSION=.*/VERSION=$new/" -e "s/^SHA256=.*/SHA256=$sum/" "$QUEUE/BASE"
