@@ -33,6 +33,8 @@ host_test host:swl-eval "$TOP/selftests/test-swl-eval.sh"
 
 step "test kernel";    "$TOP/scripts/build-test-kernel.sh"
 step "selftests";      "$TOP/scripts/build-selftests.sh"
+# after the selftests' build, which fetches containers/common's profile
+host_test host:swl-codegen "$TOP/selftests/test-swl-codegen.sh"
 
 out=$(test_kernel_dir)
 python3 "$TOP/selftests/plan.py" --kselftest "$BUILD/kselftest" --bpf "$BUILD/kselftest/bpf" \

@@ -114,3 +114,16 @@ bench_in_guest() {
 		>"$BENCH_OUT.console" 2>&1 || true
 	cat "$BENCH_OUT"
 }
+
+# QEMU options for VM_ICOUNT=N (nothing without it): the TCG guest runs in
+# instruction-counting mode (-icount shift=N,sleep=off, one vCPU thread at
+# a time), and its clocks advance 2^N ns per guest instruction.  What a
+# benchmark prints as nanoseconds is then, for N=0, the number of guest
+# instructions: the same from boot to boot and free of the host's load.
+# It compares code paths (instructions), not real times.
+icount_opts() {
+	[ -n "${VM_ICOUNT:-}" ] || return 0
+	case $VM_ICOUNT in [0-9]) ;; *) die "VM_ICOUNT takes a shift from 0 to 9, not '$VM_ICOUNT'" ;; esac
+	[ "${VM_ACCEL:-tcg}" = tcg ] || die "VM_ICOUNT needs VM_ACCEL=tcg"
+	echo "-icount shift=$VM_ICOUNT,sleep=off"
+}

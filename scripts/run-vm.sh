@@ -12,11 +12,7 @@
 # with VM_APPEND (default "no5lvl": KASAN reports a wild access in early
 # interrupt handling on QEMU's 5-level paging CPUs; BPF CI boots the same way;
 # log_buf_len=16M keeps the whole kernel log of a run for the splat check).
-# VM_ICOUNT=N runs the TCG guest in QEMU's instruction-counting mode
-# (-icount shift=N,sleep=off, one vCPU thread): the guest's clocks advance
-# 2^N ns per guest instruction, so what a benchmark prints as nanoseconds
-# is, for N=0, the number of guest instructions, the same from boot to boot
-# and free of the host's load.  It compares code paths, not real times.
+# VM_ICOUNT=N: instruction counting (see icount_opts in lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,11 +30,8 @@ rm -f "$scratch"
 truncate -s "${VM_SCRATCH_SIZE:-2G}" "$scratch"
 mkfs.ext4 -q -F -L scratch "$scratch"
 qemu_opts="-drive file=$scratch,if=virtio,format=raw,cache=unsafe${VM_QEMU_OPTS:+ $VM_QEMU_OPTS}"
-if [ -n "${VM_ICOUNT:-}" ]; then
-	case $VM_ICOUNT in [0-9]) ;; *) die "VM_ICOUNT takes a shift from 0 to 9, not '$VM_ICOUNT'" ;; esac
-	[ "${VM_ACCEL:-tcg}" = tcg ] || die "VM_ICOUNT needs VM_ACCEL=tcg"
-	qemu_opts="$qemu_opts -icount shift=$VM_ICOUNT,sleep=off"
-fi
+icount=$(icount_opts)
+qemu_opts="$qemu_opts${icount:+ $icount}"
 append=${VM_APPEND-no5lvl log_buf_len=16M}
 
 vm() {

@@ -15,6 +15,14 @@ int swl_install_ebpf(const struct swl_policy *pol, unsigned int flags,
 		     char *err, size_t errlen);
 
 /*
+ * As a seccomp-eBPF filter generated for the policy (codegen.c): no maps,
+ * a binary search on the syscall number over what the allow list leaves,
+ * then the rules' comparisons.  Same semantics as swl_install_ebpf().
+ */
+int swl_install_ebpf_code(const struct swl_policy *pol, unsigned int flags,
+			  char *err, size_t errlen);
+
+/*
  * As a classic filter built by libseccomp from phase @phase's rules
  * (classic filters cannot change phase by themselves); @tree selects
  * libseccomp's binary-tree layout (SCMP_FLTATR_CTL_OPTIMIZE=2).

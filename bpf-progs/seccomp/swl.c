@@ -2,15 +2,16 @@
 /*
  * seccomp-whitelist: run a command under a per-function syscall whitelist
  * compiled from OCI / Docker seccomp profiles, as a seccomp-eBPF filter
- * (or, for comparison, as libseccomp's classic filter).
+ * generated for the policy, or the map-driven whitelist program
+ * (--tables), or, for comparison, as libseccomp's classic filter.
  *
  *   seccomp-whitelist check  [OPTIONS] PROFILE...
  *   seccomp-whitelist report [OPTIONS] PROFILE...
  *   seccomp-whitelist run    [OPTIONS] PROFILE... -- COMMAND [ARG]...
  *
  * Options: --cap CAP_NAME (the capabilities Docker-style includes/excludes
- * are checked against; repeatable), --first-wins, --tsync, --classic,
- * --classic-tree.
+ * are checked against; repeatable), --first-wins, --tsync, --tables,
+ * --classic, --classic-tree.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +35,9 @@ static void usage(FILE *f)
 		"         --first-wins     a syscall's first rule without conditions replaces its\n"
 		"                          other rules, as in libseccomp (no contradictions)\n"
 		"         --tsync          synchronize the filter to every thread\n"
+		"         --tables         install the map-driven whitelist program (one program,\n"
+		"                          the policy in frozen maps) instead of one generated\n"
+		"                          for the policy\n"
 		"         --classic        install libseccomp's classic filter of the first phase\n"
 		"         --classic-tree   the same with libseccomp's binary tree\n");
 }
@@ -45,7 +49,7 @@ int main(int argc, char **argv)
 	char **profiles = calloc(argc, sizeof(*profiles));
 	int nr_profiles = 0;
 	char err[1024];
-	int i, cmd_at = -1, classic = 0;
+	int i, cmd_at = -1, classic = 0, tables = 0;
 	unsigned int flags = 0;
 	const char *verb;
 
@@ -78,6 +82,8 @@ int main(int argc, char **argv)
 			pol.first_wins = true;
 		} else if (!strcmp(argv[i], "--tsync")) {
 			flags |= SECCOMP_FILTER_FLAG_TSYNC;
+		} else if (!strcmp(argv[i], "--tables")) {
+			tables = 1;
 		} else if (!strcmp(argv[i], "--classic")) {
 			classic = 1;
 		} else if (!strcmp(argv[i], "--classic-tree")) {
@@ -151,8 +157,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "seccomp-whitelist: note: a classic filter cannot change phase; installing phase \"%s\" only\n",
 				pol.phases[0].name);
 		i = swl_install_classic(&pol, 0, classic == 2, flags, err, sizeof(err));
-	} else {
+	} else if (tables) {
 		i = swl_install_ebpf(&pol, flags, err, sizeof(err));
+	} else {
+		i = swl_install_ebpf_code(&pol, flags, err, sizeof(err));
 	}
 	swl_policy_free(&pol);
 	if (i) {

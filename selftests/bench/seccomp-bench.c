@@ -25,9 +25,10 @@
 #include <unistd.h>
 #include "install.h"
 
-enum mode { NONE, CLASSIC, CLASSIC_TREE, EBPF, NR_MODES };
+enum mode { NONE, CLASSIC, CLASSIC_TREE, EBPF, EBPF_CODE, NR_MODES };
 static const char *const mode_name[] = {
-	"no filter", "libseccomp default", "libseccomp tree", "seccomp-eBPF",
+	"no filter", "libseccomp default", "libseccomp tree", "seccomp-eBPF tables",
+	"seccomp-eBPF code",
 };
 
 static double now_ns(void)
@@ -83,6 +84,8 @@ static void measure_all(const struct swl_policy *pol, long calls, int rounds,
 				ret = swl_install_classic(pol, 0, m == CLASSIC_TREE, 0, err, sizeof(err));
 			else if (m == EBPF)
 				ret = swl_install_ebpf(pol, 0, err, sizeof(err));
+			else if (m == EBPF_CODE)
+				ret = swl_install_ebpf_code(pol, 0, err, sizeof(err));
 			if (ret) {
 				fprintf(stderr, "seccomp-bench: %s: %s\n", mode_name[m], err);
 				ok = -1;
@@ -203,13 +206,16 @@ int main(int argc, char **argv)
 				continue;
 			}
 			printf("  %-20s %10.1f %12.1f", mode_name[m], t[m], t[m] - t[NONE]);
-			if (m == EBPF && t[CLASSIC] > 0 && t[CLASSIC_TREE] > 0)
-				printf(" %13.2fx %13.2fx",
-				       (t[CLASSIC] - t[NONE]) / (t[EBPF] - t[NONE] > 1 ? t[EBPF] - t[NONE] : 1),
-				       (t[CLASSIC_TREE] - t[NONE]) / (t[EBPF] - t[NONE] > 1 ? t[EBPF] - t[NONE] : 1));
+			if ((m == EBPF || m == EBPF_CODE) && t[CLASSIC] > 0 && t[CLASSIC_TREE] > 0) {
+				double over = t[m] - t[NONE] > 1 ? t[m] - t[NONE] : 1;
+
+				printf(" %13.2fx %13.2fx", (t[CLASSIC] - t[NONE]) / over,
+				       (t[CLASSIC_TREE] - t[NONE]) / over);
+			}
 			printf("\n");
 		}
-		printf("  (vs default / vs tree: libseccomp's filter overhead over the eBPF whitelist's; >1 means eBPF is cheaper)\n");
+		printf("  (vs default / vs tree: libseccomp's filter overhead over the eBPF whitelist's; >1 means eBPF is cheaper;\n"
+		       "   tables: the map-driven program, code: the program generated for the policy)\n");
 	}
 	swl_policy_free(&pol);
 	return 0;
