@@ -23,6 +23,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include "codegen.h"
+#include "swl-reference.h"
 
 #define ID_PHASE	1001
 #define ID_ADVANCE	1002
@@ -132,20 +133,6 @@ bad:
 	return false;
 }
 
-static bool holds(const struct swl_cond *c, __u64 a)
-{
-	switch (c->op) {
-	case SWL_OP_NE:		return a != c->value;
-	case SWL_OP_LT:		return a < c->value;
-	case SWL_OP_LE:		return a <= c->value;
-	case SWL_OP_EQ:		return a == c->value;
-	case SWL_OP_GE:		return a >= c->value;
-	case SWL_OP_GT:		return a > c->value;
-	case SWL_OP_MASKED_EQ:	return (a & c->value) == c->value2;
-	}
-	abort();
-}
-
 /* the policy's answer (profile semantics), without the allow list */
 static struct outcome expected(const struct swl_policy *pol, const struct seccomp_data *sd,
 			       int p)
@@ -161,7 +148,7 @@ static struct outcome expected(const struct swl_policy *pol, const struct seccom
 		bool all = r->nr == (int)sd->nr;
 
 		for (int c = 0; all && c < r->nr_conds; c++)
-			all = holds(&r->conds[c], sd->args[r->conds[c].arg]);
+			all = swl_ref_holds(&r->conds[c], sd->args[r->conds[c].arg]);
 		if (all) {
 			o.action = r->action;
 			break;
@@ -173,11 +160,6 @@ static struct outcome expected(const struct swl_policy *pol, const struct seccom
 			if (pol->phases[p + 1].triggers[t] == (int)sd->nr)
 				o.advanced = p + 1;
 	return o;
-}
-
-static __u64 rnd(void)
-{
-	return (__u64)random() << 62 ^ (__u64)random() << 31 ^ random();
 }
 
 static void check_one(const char *name, const struct swl_policy *pol,
@@ -284,7 +266,7 @@ static void check_policy(const char *name, const struct swl_policy *pol)
 
 			check_one(name, pol, insn, n, &sd, p);
 			for (int k = 0; k < 6; k++)
-				sd.args[k] = rnd();
+				sd.args[k] = swl_rnd();
 			check_one(name, pol, insn, n, &sd, p);
 		}
 		/* a foreign architecture, an x32 number */
@@ -298,7 +280,7 @@ static void check_policy(const char *name, const struct swl_policy *pol)
 			for (int c = 0; c < r->nr_conds; c++) {
 				const struct swl_cond *k = &r->conds[c];
 				__u64 v = k->op == SWL_OP_MASKED_EQ ? k->value2 : k->value;
-				__u64 vals[] = { v, v - 1, v + 1, 0, ~0ULL, v | ~k->value, rnd() };
+				__u64 vals[] = { v, v - 1, v + 1, 0, ~0ULL, v | ~k->value, swl_rnd() };
 
 				for (unsigned int j = 0; j < sizeof(vals) / sizeof(vals[0]); j++) {
 					struct seccomp_data sd = { .nr = r->nr, .arch = pol->arch };
@@ -307,7 +289,7 @@ static void check_policy(const char *name, const struct swl_policy *pol)
 					for (int o = 0; o < r->nr_conds; o++) {
 						const struct swl_cond *ko = &r->conds[o];
 
-						sd.args[ko->arg] = j & 1 ? rnd() :
+						sd.args[ko->arg] = j & 1 ? swl_rnd() :
 							ko->op == SWL_OP_MASKED_EQ ? ko->value2 :
 							ko->op == SWL_OP_NE ? ~ko->value : ko->value;
 					}
@@ -368,8 +350,8 @@ static void random_policy(struct swl_policy *pol, int seed)
 				while (used & (1 << k->arg));
 				used |= 1 << k->arg;
 				k->op = SWL_OP_NE + random() % SWL_OP_MASKED_EQ;
-				k->value = random() % 2 ? vals[random() % 9] : rnd();
-				k->value2 = k->value & (random() % 2 ? vals[random() % 9] : rnd());
+				k->value = random() % 2 ? vals[random() % 9] : swl_rnd();
+				k->value2 = k->value & (random() % 2 ? vals[random() % 9] : swl_rnd());
 			}
 			snprintf(r.where, sizeof(r.where), "random %d", i);
 			add_rule(ph, r);

@@ -12,25 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "eval.h"
-
-static bool reference(const struct swl_cond *c, __u64 a)
-{
-	switch (c->op) {
-	case SWL_OP_NE:		return a != c->value;
-	case SWL_OP_LT:		return a < c->value;
-	case SWL_OP_LE:		return a <= c->value;
-	case SWL_OP_EQ:		return a == c->value;
-	case SWL_OP_GE:		return a >= c->value;
-	case SWL_OP_GT:		return a > c->value;
-	case SWL_OP_MASKED_EQ:	return (a & c->value) == c->value2;
-	}
-	abort();
-}
-
-static __u64 rnd(void)
-{
-	return (__u64)random() << 62 ^ (__u64)random() << 31 ^ random();
-}
+#include "swl-reference.h"
 
 int main(void)
 {
@@ -47,14 +29,14 @@ int main(void)
 			struct swl_kcond kc;
 			__u64 v;
 
-			c.value = k < ne * ne ? edge[k / ne] : rnd();
-			c.value2 = k < ne * ne ? edge[k % ne] : rnd() & c.value;
+			c.value = k < ne * ne ? edge[k / ne] : swl_rnd();
+			c.value2 = k < ne * ne ? edge[k % ne] : swl_rnd() & c.value;
 			kc = swl_compile_cond(&c);
 			/* the compared value: an edge, near the operand, or random */
 			for (int j = 0; j < ne + 3; j++) {
 				v = j < ne ? edge[j] : j == ne ? c.value - 1 :
-				    j == ne + 1 ? c.value + 1 : (k & 1 ? rnd() : c.value);
-				if (swl_cond_holds(&kc, v) == reference(&c, v)) {
+				    j == ne + 1 ? c.value + 1 : (k & 1 ? swl_rnd() : c.value);
+				if (swl_cond_holds(&kc, v) == swl_ref_holds(&c, v)) {
 					pass++;
 				} else {
 					if (fail++ < 10)
@@ -68,7 +50,7 @@ int main(void)
 	}
 	for (int k = 0; k < 100000; k++) {
 		struct swl_kcond any = SWL_KCOND_ANY;
-		__u64 v = k < ne ? edge[k] : rnd();
+		__u64 v = k < ne ? edge[k] : swl_rnd();
 
 		if (swl_cond_holds(&any, v) == 1) {
 			pass++;
