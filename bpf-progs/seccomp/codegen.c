@@ -184,8 +184,14 @@ static bool phase_decides(const struct swl_policy *pol, int p, int nr)
 {
 	const struct swl_phase *ph = &pol->phases[p];
 
+	/*
+	 * The kernel answers the allow list's syscalls without running the
+	 * program (SECCOMP_FILTER_FLAG_BPF_PROG's contract), and the list is
+	 * installed with the program in one call: were it ever run for one,
+	 * the program would give the phase's default, which denies.
+	 */
 	if (swl_const_allow(pol, nr))
-		return false;	/* the kernel answers from the allow list */
+		return false;
 	if (is_trigger(pol, p, nr))
 		return true;
 	for (int i = 0; i < ph->nr_rules; i++)

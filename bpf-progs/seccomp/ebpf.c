@@ -308,14 +308,11 @@ int swl_install_ebpf_code(const struct swl_policy *pol, unsigned int flags,
 	n = swl_codegen(pol, &ids, insn, err, errlen);
 	if (n < 0)
 		return n;
+	/* on a refusal, libbpf loads again with log_level 1 to fill @log */
 	fd = bpf_prog_load(BPF_PROG_TYPE_SECCOMP, "whitelist", "GPL", insn, n, &opts);
 	if (fd < 0) {
 		ret = fd;
-		/* the log is only filled when loading fails: ask again for it */
-		opts.log_level = 1;
-		log[0] = 0;
-		if (bpf_prog_load(BPF_PROG_TYPE_SECCOMP, "whitelist", "GPL", insn, n, &opts) < 0)
-			fputs(log, stderr);
+		fputs(log, stderr);
 		snprintf(err, errlen, "loading the generated filter (%d instructions; CAP_BPF and a kernel with CONFIG_SECCOMP_BPF_PROG needed): %s",
 			 n, strerror(-ret));
 		return ret;
