@@ -182,8 +182,9 @@ static int attach(const struct swl_policy *pol, int prog_fd, unsigned int flags,
 		}
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
-		return -errno;
+		ret = -errno;	/* before snprintf(), which may change errno */
+		snprintf(err, errlen, "no_new_privs: %s", strerror(-ret));
+		return ret;
 	}
 	{
 		LIBBPF_OPTS(bpf_seccomp_attach_opts, opts,
@@ -276,9 +277,11 @@ static int find_kfuncs(struct swl_kfunc_ids *ids, char *err, size_t errlen)
 	struct btf *btf = btf__load_vmlinux_btf();
 
 	if (!btf) {
+		int ret = errno ? -errno : -ENOENT;	/* never 0: that would install nothing */
+
 		snprintf(err, errlen, "reading the kernel's BTF (for the phase kfuncs): %s",
-			 strerror(errno));
-		return -errno;
+			 strerror(-ret));
+		return ret;
 	}
 	ids->phase = btf__find_by_name_kind(btf, "bpf_seccomp_phase", BTF_KIND_FUNC);
 	ids->advance_phase = btf__find_by_name_kind(btf, "bpf_seccomp_advance_phase",
