@@ -6,6 +6,7 @@
  * CGROUP_IOC_DESTROY), at several batch sizes and concurrencies.
  *
  *   cgroup-bench [-t SECONDS] [-r CGROUP2_ROOT] [-C 1,4,16,64] [-B 1,8,64]
+ *                [-c provision|instance]
  *
  * Prints one line per cell: cycle (provision | instance), path, batch size,
  * threads, instances/s, p50 and p99 latency of making one instance's cgroup
@@ -288,18 +289,28 @@ int main(int argc, char **argv)
 	int batches[8] = { 1, 8, 64 }, nbatch = 3;
 	double seconds = 3;
 	char parent[4096];
-	int opt, ci, bi, child, fails = 0;
+	int opt, ci, bi, child, fails = 0, child_lo = 0, child_hi = 1;
 	bool has_batch;
 	struct cell c = {};
 
-	while ((opt = getopt(argc, argv, "t:r:C:B:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:C:B:c:")) != -1) {
 		switch (opt) {
 		case 't': seconds = atof(optarg); break;
 		case 'r': root = optarg; break;
 		case 'C': nconc = parse_list(optarg, conc, 8); break;
 		case 'B': nbatch = parse_list(optarg, batches, 8); break;
+		case 'c':
+			if (!strcmp(optarg, "provision")) {
+				child_hi = 0;
+				break;
+			}
+			if (!strcmp(optarg, "instance")) {
+				child_lo = 1;
+				break;
+			}
+			/* fall through */
 		default:
-			fprintf(stderr, "usage: %s [-t SECONDS] [-r ROOT] [-C 1,4,16,64] [-B 1,8,64]\n",
+			fprintf(stderr, "usage: %s [-t SECONDS] [-r ROOT] [-C 1,4,16,64] [-B 1,8,64] [-c provision|instance]\n",
 				argv[0]);
 			return 2;
 		}
@@ -349,7 +360,7 @@ int main(int argc, char **argv)
 	printf("%-9s %-7s %5s %7s %12s %10s %10s %10s %12s\n", "cycle", "path",
 	       "batch", "threads", "inst/s", "lat-p50", "lat-p99",
 	       "lock-acq", "lock-hold-us");
-	for (child = 0; child <= 1; child++) {
+	for (child = child_lo; child <= child_hi; child++) {
 		c.child = child;
 		for (ci = 0; ci < nconc; ci++) {
 			c.threads = conc[ci] > MAX_THREADS ? MAX_THREADS : conc[ci];
