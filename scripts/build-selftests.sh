@@ -50,9 +50,6 @@ mkdir -p "$tools"
 make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" all >/dev/null ||
 	die "cgbatch build failed"
 cp "$TOP/cgbatch/cgbatch" "$tools/"
-gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch" \
-	-o "$tools/cgroup-bench" "$TOP/selftests/bench/cgroup-bench.c" "$TOP/cgbatch/libcgbatch.a" ||
-	die "cgroup-bench build failed"
 gcc -O2 -g -Wall -Wextra -Werror -o "$tools/regress-bench" "$TOP/selftests/bench/regress-bench.c" ||
 	die "regress-bench build failed"
 # libbpf from the tree (it has the series' API), the seccomp whitelist and
@@ -61,6 +58,14 @@ mkdir -p "$BUILD/libbpf-build" "$tools/swl"
 make -s -C "$TREE/tools/lib/bpf" -j"$JOBS" OUTPUT="$BUILD/libbpf-build/" DESTDIR="$BUILD/libbpf" \
 	prefix= install >"$BUILD/libbpf-build.log" 2>&1 ||
 	{ tail -20 "$BUILD/libbpf-build.log" >&2; die "libbpf build failed"; }
+# cgroup-bench, with its cgroup_mutex tracer for kernels without lock_stat (-L)
+"$CLANG" -target bpf -O2 -g -Wall -Werror -isystem "$out/usr/include" -I"$BUILD/libbpf/include" \
+	-c "$TOP/selftests/bench/cgmutex.bpf.c" -o "$tools/cgmutex.bpf.o" ||
+	die "cgmutex.bpf.o build failed"
+gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch" -I"$BUILD/libbpf/include" \
+	-o "$tools/cgroup-bench" "$TOP/selftests/bench/cgroup-bench.c" "$TOP/cgbatch/libcgbatch.a" \
+	"$BUILD/libbpf/lib64/libbpf.a" -lelf -lz ||
+	die "cgroup-bench build failed"
 make -s -C "$TOP/bpf-progs/seccomp" OUT="$tools/swl" CLANG="$CLANG" KHDR="$out/usr/include" \
 	LIBBPF_DIR="$BUILD/libbpf" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
 	die "bpf-progs/seccomp build failed"

@@ -6,13 +6,15 @@
  * CGROUP_IOC_DESTROY), at several batch sizes and concurrencies.
  *
  *   cgroup-bench [-t SECONDS] [-r CGROUP2_ROOT] [-C 1,4,16,64] [-B 1,8,64]
- *                [-c provision|instance]
+ *                [-c provision|instance] [-L]
  *
  * Prints one line per cell: cycle (provision | instance), path, batch size,
  * threads, instances/s, p50 and p99 latency of making one instance's cgroup
  * ready (the mkdir+writes, or the CGROUP_IOC_CREATE call it is part of),
- * and, when /proc/lock_stat exists (debug kernels with CONFIG_LOCK_STAT),
- * cgroup_mutex acquisitions and hold time per instance.
+ * and cgroup_mutex acquisitions and hold time per instance: from
+ * /proc/lock_stat when it exists (debug kernels with CONFIG_LOCK_STAT), or
+ * with -L from BPF programs on mutex_lock()/mutex_unlock() (cgmutex.bpf.o,
+ * next to this program; for kernels without debug options, with BTF).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +33,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <bpf/libbpf.h>
 
 #include "cgbatch.h"
 
@@ -177,6 +181,89 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* -L: cgroup_mutex traced by cgmutex.bpf.o; its .bss is struct cgmutex_stat */
+struct cgmutex_stat {
+	uint64_t target, acquisitions, hold_ns, held_since;
+};
+static struct bpf_map *cgmutex_bss;
+
+static int cgmutex_attach(void)
+{
+	char path[4096], line[256], name[128];
+	struct cgmutex_stat init = {};
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	unsigned long long addr;
+	bool nested = false;
+	char type;
+	ssize_t n;
+	FILE *f;
+
+	/* with CONFIG_DEBUG_LOCK_ALLOC, mutex_lock() is mutex_lock_nested() */
+	f = fopen("/proc/kallsyms", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3)
+			continue;
+		if (!strcmp(name, "cgroup_mutex"))
+			init.target = addr;
+		if (!strcmp(name, "mutex_lock_nested"))
+			nested = true;
+	}
+	if (f)
+		fclose(f);
+	if (!init.target) {
+		fprintf(stderr, "-L: no address for cgroup_mutex in /proc/kallsyms (kptr_restrict?)\n");
+		return -1;
+	}
+	n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n < 0)
+		return -1;
+	path[n] = '\0';
+	strcpy(strrchr(path, '/') + 1, "cgmutex.bpf.o");
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		fprintf(stderr, "-L: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_map(map, obj) {
+		const char *mn = bpf_map__name(map);
+
+		if (strlen(mn) > 4 && !strcmp(mn + strlen(mn) - 4, ".bss"))
+			cgmutex_bss = map;
+	}
+	prog = bpf_object__find_program_by_name(obj, "cgmutex_locked");
+	if (!cgmutex_bss || !prog ||
+	    bpf_map__set_initial_value(cgmutex_bss, &init, sizeof(init)) ||
+	    (nested && bpf_program__set_attach_target(prog, 0, "mutex_lock_nested")) ||
+	    bpf_object__load(obj)) {
+		fprintf(stderr, "-L: cannot load %s\n", path);
+		return -1;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__attach(prog)) {
+			fprintf(stderr, "-L: cannot attach %s: %s\n",
+				bpf_program__name(prog), strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Counters so far; a cell takes the difference around itself. */
+static bool cgmutex_read(long *acq, double *hold_us)
+{
+	struct cgmutex_stat st;
+	int key = 0;
+
+	if (!cgmutex_bss ||
+	    bpf_map__lookup_elem(cgmutex_bss, &key, sizeof(key), &st, sizeof(st), 0))
+		return false;
+	*acq = st.acquisitions;
+	*hold_us = st.hold_ns / 1e3;
+	return true;
+}
+
 /* cgroup_mutex acquisitions and total hold time (µs) from /proc/lock_stat */
 static bool lock_stat(long *acq, double *hold_us)
 {
@@ -223,13 +310,14 @@ static int run_cell(struct cell *c)
 {
 	static double lat[MAX_SAMPLES];
 	struct worker w[MAX_THREADS] = {};
-	long total = 0, n = 0, acq = 0;
-	double t0, elapsed, hold = 0;
+	long total = 0, n = 0, acq = 0, acq0 = 0;
+	double t0, elapsed, hold = 0, hold0 = 0;
 	bool have_ls;
 	int i, err = 0;
 
 	stop = false;
 	lock_stat_clear();
+	cgmutex_read(&acq0, &hold0);
 	t0 = now_us();
 	for (i = 0; i < c->threads; i++) {
 		w[i].cell = c;
@@ -247,7 +335,13 @@ static int run_cell(struct cell *c)
 			err = w[i].error;
 	}
 	elapsed = (now_us() - t0) / 1e6;
-	have_ls = lock_stat(&acq, &hold);
+	if (cgmutex_bss) {
+		have_ls = cgmutex_read(&acq, &hold);
+		acq -= acq0;
+		hold -= hold0;
+	} else {
+		have_ls = lock_stat(&acq, &hold);
+	}
 
 	/* compact the samples */
 	for (i = 0; i < c->threads; i++) {
@@ -290,15 +384,17 @@ int main(int argc, char **argv)
 	double seconds = 3;
 	char parent[4096];
 	int opt, ci, bi, child, fails = 0, child_lo = 0, child_hi = 1;
+	bool trace = false;
 	bool has_batch;
 	struct cell c = {};
 
-	while ((opt = getopt(argc, argv, "t:r:C:B:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:C:B:c:L")) != -1) {
 		switch (opt) {
 		case 't': seconds = atof(optarg); break;
 		case 'r': root = optarg; break;
 		case 'C': nconc = parse_list(optarg, conc, 8); break;
 		case 'B': nbatch = parse_list(optarg, batches, 8); break;
+		case 'L': trace = true; break;
 		case 'c':
 			if (!strcmp(optarg, "provision")) {
 				child_hi = 0;
@@ -310,7 +406,7 @@ int main(int argc, char **argv)
 			}
 			/* fall through */
 		default:
-			fprintf(stderr, "usage: %s [-t SECONDS] [-r ROOT] [-C 1,4,16,64] [-B 1,8,64] [-c provision|instance]\n",
+			fprintf(stderr, "usage: %s [-t SECONDS] [-r ROOT] [-C 1,4,16,64] [-B 1,8,64] [-c provision|instance] [-L]\n",
 				argv[0]);
 			return 2;
 		}
@@ -328,6 +424,8 @@ int main(int argc, char **argv)
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
+	if (trace && cgmutex_attach())
+		return 1;
 	snprintf(parent, sizeof(parent), "%s/cgroup-bench", root);
 	rmdir(parent);
 	if (mkdir(parent, 0755) && errno != EEXIST) {
@@ -356,7 +454,8 @@ int main(int argc, char **argv)
 	has_batch = cgb_kernel_has_batch(c.pfd);
 	printf("# cgroup-bench: %.1f s per cell, controllers memory+pids+cpu, 3 limits; kernel %s CGROUP_IOC_CREATE\n",
 	       seconds, has_batch ? "has" : "lacks");
-	printf("# lat = time until one instance's cgroup is ready (µs); lock = cgroup_mutex per instance (lock_stat)\n");
+	printf("# lat = time until one instance's cgroup is ready (µs); lock = cgroup_mutex per instance (%s)\n",
+	       trace ? "BPF on mutex_lock/mutex_unlock, an upper bound" : "lock_stat");
 	printf("%-9s %-7s %5s %7s %12s %10s %10s %10s %12s\n", "cycle", "path",
 	       "batch", "threads", "inst/s", "lat-p50", "lat-p99",
 	       "lock-acq", "lock-hold-us");
