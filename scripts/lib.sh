@@ -98,13 +98,14 @@ tree_unignore() {
 export PATH=$BUILD/venv/bin:$PATH
 
 # bench_in_guest NAME COMMAND: run the shell line COMMAND in the test kernel
-# (DEBUG selects which) under virtme-ng, keep its output in
+# (DEBUG selects which; VM_KERNEL=BUILD-DIR another, e.g. build/out/base-nodebug)
+# under virtme-ng, keep its output in
 # build/results/bench-NAME-<kernel>-<time>.txt, print it and set BENCH_OUT
 # to the file.  The guest writes into build/ (shared read-write with it):
 # vng's own output is not a reliable channel when not on a terminal.
 bench_in_guest() {
 	local name=$1 cmd=$2 kdir tag
-	kdir=$(test_kernel_dir)
+	kdir=${VM_KERNEL:-$(test_kernel_dir)}
 	[ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir: run 'make test-kernel'"
 	tag=$(basename "$kdir")
 	BENCH_OUT=$BUILD/results/bench-$name-$tag-$(date +%Y%m%d-%H%M%S).txt

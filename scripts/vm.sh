@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Boot the test kernel under virtme-ng (TCG) for a developer: with arguments,
 # run them as a command as root and show its output; without, open a shell.
+# VM_KERNEL=BUILD-DIR boots another kernel build (e.g. build/out/base-nodebug).
 #   scripts/vm.sh ./build/kselftest/seccomp/seccomp_bpf -r global.kcmp
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-kdir=$(test_kernel_dir)
+kdir=${VM_KERNEL:-$(test_kernel_dir)}
 qemu_opts="${VM_QEMU_OPTS:-}"
 icount=$(icount_opts)
 qemu_opts="$qemu_opts${icount:+ $icount}"
