@@ -6,7 +6,7 @@
  * CGROUP_IOC_DESTROY), at several batch sizes and concurrencies.
  *
  *   cgroup-bench [-t SECONDS] [-r CGROUP2_ROOT] [-C 1,4,16,64] [-B 1,8,64]
- *                [-c provision|instance] [-L]
+ *                [-c provision|instance] [-k] [-L]
  *
  * Prints one line per cell: cycle (provision | instance), path, batch size,
  * threads, instances/s, p50 and p99 latency of making one instance's cgroup
@@ -15,6 +15,8 @@
  * /proc/lock_stat when it exists (debug kernels with CONFIG_LOCK_STAT), or
  * with -L from BPF programs on mutex_lock()/mutex_unlock() (cgmutex.bpf.o,
  * next to this program; for kernels without debug options, with BTF).
+ * -k runs the classic path only, as on a kernel without CGROUP_IOC_CREATE,
+ * so that a stock kernel and this one can be compared cell for cell.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -384,17 +386,18 @@ int main(int argc, char **argv)
 	double seconds = 3;
 	char parent[4096];
 	int opt, ci, bi, child, fails = 0, child_lo = 0, child_hi = 1;
-	bool trace = false;
+	bool trace = false, classic_only = false;
 	bool has_batch;
 	struct cell c = {};
 
-	while ((opt = getopt(argc, argv, "t:r:C:B:c:L")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:C:B:c:kL")) != -1) {
 		switch (opt) {
 		case 't': seconds = atof(optarg); break;
 		case 'r': root = optarg; break;
 		case 'C': nconc = parse_list(optarg, conc, 8); break;
 		case 'B': nbatch = parse_list(optarg, batches, 8); break;
 		case 'L': trace = true; break;
+		case 'k': classic_only = true; break;
 		case 'c':
 			if (!strcmp(optarg, "provision")) {
 				child_hi = 0;
@@ -406,7 +409,7 @@ int main(int argc, char **argv)
 			}
 			/* fall through */
 		default:
-			fprintf(stderr, "usage: %s [-t SECONDS] [-r ROOT] [-C 1,4,16,64] [-B 1,8,64] [-c provision|instance] [-L]\n",
+			fprintf(stderr, "usage: %s [-t SECONDS] [-r ROOT] [-C 1,4,16,64] [-B 1,8,64] [-c provision|instance] [-k] [-L]\n",
 				argv[0]);
 			return 2;
 		}
@@ -452,8 +455,9 @@ int main(int argc, char **argv)
 	c.pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	c.seconds = seconds;
 	has_batch = cgb_kernel_has_batch(c.pfd);
-	printf("# cgroup-bench: %.1f s per cell, controllers memory+pids+cpu, 3 limits; kernel %s CGROUP_IOC_CREATE\n",
-	       seconds, has_batch ? "has" : "lacks");
+	printf("# cgroup-bench: %.1f s per cell, controllers memory+pids+cpu, 3 limits; kernel %s CGROUP_IOC_CREATE%s\n",
+	       seconds, has_batch ? "has" : "lacks",
+	       has_batch && classic_only ? " (not used: -k)" : "");
 	printf("# lat = time until one instance's cgroup is ready (µs); lock = cgroup_mutex per instance (%s)\n",
 	       trace ? "BPF on mutex_lock/mutex_unlock, an upper bound" : "lock_stat");
 	printf("%-9s %-7s %5s %7s %12s %10s %10s %10s %12s\n", "cycle", "path",
@@ -466,7 +470,7 @@ int main(int argc, char **argv)
 			c.classic = true;
 			c.batch = 1;
 			fails += run_cell(&c) != 0;
-			if (!has_batch)
+			if (!has_batch || classic_only)
 				continue;
 			c.classic = false;
 			for (bi = 0; bi < nbatch; bi++) {
