@@ -15,6 +15,8 @@
  * /proc/lock_stat when it exists (debug kernels with CONFIG_LOCK_STAT), or
  * with -L from BPF programs on mutex_lock()/mutex_unlock() (cgmutex.bpf.o,
  * next to this program; for kernels without debug options, with BTF).
+ * Attaching to every mutex operation is intrusive: detaching once crashed a
+ * lockdep+KASAN guest under QEMU TCG (an int3 left in mutex_unlock()).
  * -k runs the classic path only, as on a kernel without CGROUP_IOC_CREATE,
  * so that a stock kernel and this one can be compared cell for cell.
  */
