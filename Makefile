@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-seccomp bench-dpu bench-regress base-kernel clean distclean
+.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-cgroup cgroup provisioning benchmark in the guest (DEBUG=0: no debug options)"
 	@echo "make bench-seccomp per-syscall cost: no filter, libseccomp, seccomp-eBPF whitelist"
 	@echo "make bench-dpu     per-access cost: verified MMIO-window loads vs the driver's ioctl"
+	@echo "make bench-cgroup-ab classic cgroup-bench cells: base kernel vs queue, BENCH_PAIRS pairs"
 	@echo "make bench-regress fork/exit, clone3, memcg charging, mkdir/rmdir: base kernel vs queue"
 	@echo "make base-kernel  only build the unpatched base (DEBUG=0 config) for bench-regress"
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
@@ -52,6 +53,9 @@ bench-seccomp:
 
 bench-dpu:
 	$(S)/bench-dpu.sh
+
+bench-cgroup-ab:
+	$(S)/bench-cgroup-ab.sh
 
 bench-regress:
 	$(S)/bench-regress.sh
