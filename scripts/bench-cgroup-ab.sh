@@ -11,25 +11,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-base=$BUILD/out/base-nodebug
-new=$BUILD/out/test-nodebug
-[ -f "$new/arch/x86/boot/bzImage" ] || DEBUG=0 "$TOP/scripts/build-test-kernel.sh"
-[ -f "$base/arch/x86/boot/bzImage" ] || "$TOP/scripts/build-base-kernel.sh"
-[ -x "$BUILD/tools/cgroup-bench" ] || "$TOP/scripts/build-selftests.sh"
-res=$BUILD/results/bench-cgroup-ab-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$res"
+ab_setup bench-cgroup-ab cgroup-bench
 for i in $(seq 1 "${BENCH_PAIRS:-4}"); do
-	order="base new"
-	[ $((i % 2)) = 0 ] && order="new base"
-	for k in $order; do
-		dir=$base
-		[ "$k" = new ] && dir=$new
-		log "cgroup-bench -k, pair $i, $k kernel ($dir)"
-		"$TOP/scripts/run-vm.sh" "$dir" "$res" -- sh -c \
-			"$BUILD/tools/cgroup-bench -k ${BENCH_ARGS:--t 5 -C 16 -c instance} >$res/$k.$i.txt 2>&1" \
-			>"$res/$k.$i.console" 2>&1
-		grep -q '^provision\|^instance' "$res/$k.$i.txt" 2>/dev/null ||
-			die "cgroup-bench printed no figures on the $k kernel (see $res/$k.$i.console)"
+	for k in $(ab_order "$i"); do
+		ab_boot "$k" "$i" "$BUILD/tools/cgroup-bench -k ${BENCH_ARGS:--t 5 -C 16 -c instance}" \
+			'^provision\|^instance'
 	done
 done
-python3 "$TOP/selftests/bench/ab-summary.py" "$res" | tee "$res/summary.txt"
+python3 "$TOP/selftests/bench/ab-summary.py" "$AB_RES" | tee "$AB_RES/summary.txt"

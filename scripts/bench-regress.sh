@@ -3,30 +3,18 @@
 # clone3 plain and into a mkdir-made cgroup, page faults with and without
 # memcg charging, classic cgroup mkdir/writes/rmdir) on the unpatched base
 # and on the queue, both without debug options, same config, one boot each,
-# BENCH_PAIRS times alternating (base, queue, base, queue...), then a table
-# of the medians with the ratio queue/base.  Output in
+# BENCH_PAIRS pairs in ABBA order (base, queue, queue, base, ...), then a
+# table of the medians with the ratio queue/base.  Output in
 # build/results/bench-regress-<time>/.  BENCH_ARGS go to regress-bench
 # (default "-t 1 -r 5").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-base=$BUILD/out/base-nodebug
-new=$BUILD/out/test-nodebug
-[ -f "$new/arch/x86/boot/bzImage" ] || DEBUG=0 "$TOP/scripts/build-test-kernel.sh"
-[ -f "$base/arch/x86/boot/bzImage" ] || "$TOP/scripts/build-base-kernel.sh"
-[ -x "$BUILD/tools/regress-bench" ] || "$TOP/scripts/build-selftests.sh"
-res=$BUILD/results/bench-regress-$(date +%Y%m%d-%H%M%S)
-mkdir -p "$res"
+ab_setup bench-regress regress-bench
+res=$AB_RES
 for i in $(seq 1 "${BENCH_PAIRS:-1}"); do
-	for k in base new; do
-		dir=$base
-		[ $k = new ] && dir=$new
-		log "regress-bench, run $i, $k kernel ($dir)"
-		"$TOP/scripts/run-vm.sh" "$dir" "$res" -- sh -c \
-			"$BUILD/tools/regress-bench ${BENCH_ARGS:--t 1 -r 5} >$res/$k.$i.txt 2>&1" \
-			>"$res/$k.$i.console" 2>&1
-		grep -q 'median_ns=' "$res/$k.$i.txt" 2>/dev/null ||
-			die "regress-bench printed no figures on the $k kernel (see $res/$k.$i.console)"
+	for k in $(ab_order "$i"); do
+		ab_boot "$k" "$i" "$BUILD/tools/regress-bench ${BENCH_ARGS:--t 1 -r 5}" 'median_ns='
 	done
 done
 python3 - "$res" <<'PY' | tee "$res/summary.txt"

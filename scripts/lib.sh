@@ -116,6 +116,38 @@ bench_in_guest() {
 	cat "$BENCH_OUT"
 }
 
+# Side-by-side benchmarks of the unpatched base and the queue, both built
+# without debug options from the same config.  ab_setup NAME TOOL builds
+# what is missing (the two kernels, TOOL in build/tools) and makes the
+# results directory AB_RES=build/results/NAME-<time>.  ab_boot KIND I
+# COMMAND PATTERN boots the base (KIND base) or the queue (KIND new), runs
+# the shell line COMMAND with its output in AB_RES/KIND.I.txt, and fails
+# unless that output matches the grep PATTERN.  ab_order I prints the two
+# kinds in the order of pair I: ABBA, so that a drift of the host's speed
+# falls on both kernels alike.
+ab_setup() {
+	AB_NAME=$1 AB_BASE=$BUILD/out/base-nodebug AB_NEW=$BUILD/out/test-nodebug
+	[ -f "$AB_NEW/arch/x86/boot/bzImage" ] || DEBUG=0 "$TOP/scripts/build-test-kernel.sh"
+	[ -f "$AB_BASE/arch/x86/boot/bzImage" ] || "$TOP/scripts/build-base-kernel.sh"
+	[ -x "$BUILD/tools/$2" ] || "$TOP/scripts/build-selftests.sh"
+	AB_RES=$BUILD/results/$AB_NAME-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$AB_RES"
+}
+
+ab_order() {
+	if [ $(($1 % 2)) = 1 ]; then echo base new; else echo new base; fi
+}
+
+ab_boot() {
+	local kind=$1 i=$2 cmd=$3 pattern=$4 dir=$AB_BASE out=$AB_RES/$1.$2
+	[ "$kind" = new ] && dir=$AB_NEW
+	log "$AB_NAME, pair $i, $kind kernel ($dir)"
+	"$TOP/scripts/run-vm.sh" "$dir" "$AB_RES" -- sh -c "$cmd >$out.txt 2>&1" \
+		>"$out.console" 2>&1
+	grep -q "$pattern" "$out.txt" 2>/dev/null ||
+		die "$AB_NAME printed no figures on the $kind kernel (see $out.console)"
+}
+
 # QEMU options for VM_ICOUNT=N (nothing without it): the TCG guest runs in
 # instruction-counting mode (-icount shift=N,sleep=off, one vCPU thread at
 # a time), and its clocks advance 2^N ns per guest instruction.  What a
