@@ -24,9 +24,11 @@ def load(path):
 
 def main(res):
     pairs = []
-    for b in sorted(glob.glob(os.path.join(res, "base.*.txt")),
-                    key=lambda p: int(p.split(".")[-2])):
-        n = b.replace("base.", "new.")
+    runs = [os.path.basename(p).split(".")[1]
+            for p in glob.glob(os.path.join(res, "base.*.txt"))]
+    for i in sorted(runs, key=int):
+        b = os.path.join(res, f"base.{i}.txt")
+        n = os.path.join(res, f"new.{i}.txt")
         if os.path.exists(n):
             pairs.append((load(b), load(n)))
     if not pairs:
