@@ -41,9 +41,11 @@ struct cgroup_seed {
  *	NUL-terminated names of the new cgroups
  * @seeds: pointer to an array of @nr_seeds &struct cgroup_seed, written
  *	in order to each new cgroup before it becomes visible
- * @fds: pointer to an array of @count __s32; on success, receives an
- *	O_RDONLY | O_DIRECTORY | O_CLOEXEC descriptor of each new cgroup,
- *	usable with clone3(CLONE_INTO_CGROUP) and %CGROUP_IOC_DESTROY
+ * @fds: pointer to an array of @count __s32; receives an O_RDONLY |
+ *	O_DIRECTORY | O_CLOEXEC descriptor of each new cgroup, usable with
+ *	clone3(CLONE_INTO_CGROUP) and %CGROUP_IOC_DESTROY.  The numbers are
+ *	written before any cgroup is created; they are open only if the
+ *	call succeeds
  * @mode: mode of the new directories, as for mkdir(2) (the umask applies)
  * @err_name: out: on failure, index in @names of the cgroup the error is
  *	about, or -1

@@ -87,7 +87,11 @@ static int open_dev(const char *path)
  * The verifier confines a program that uses a window (helper allow-list,
  * no kfuncs, no pointer leaks or uninitialized stack whatever the loader's
  * capabilities); one that does not is verified with the loader's full
- * rights, which are root's here.  So tenant code must use its window.
+ * rights, which are root's here.  So tenant code must use its window:
+ * bpf_prog_info.uses_mmio_window says that the verifier confined it, and
+ * map_ids that the window is the tenant's.  map_ids alone is no proof:
+ * BPF_PROG_BIND_MAP adds maps that a program never uses.  A kernel without
+ * uses_mmio_window reports it 0 (we pass it in as 0): refused.
  */
 static int uses_window(int prog_fd, int win)
 {
@@ -102,6 +106,8 @@ static int uses_window(int prog_fd, int win)
 	len = sizeof(pinfo);
 	if (bpf_prog_get_info_by_fd(prog_fd, &pinfo, &len))
 		return -errno;
+	if (!pinfo.uses_mmio_window)
+		return 0;
 	for (i = 0; i < pinfo.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
 		if (ids[i] == minfo.id)
 			return 1;
