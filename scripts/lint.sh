@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # checkpatch.pl --strict on every patch of the queue.  Errors always fail.
+# Then the cover letters' patch lists against the patches, and shellcheck.
 # A warning or check may stay only if kernel-patches/checkpatch-allow.txt
 # lists it with a reason, as "TOPIC/PATCH-GLOB TYPE -- reason".
 set -euo pipefail
@@ -46,6 +47,9 @@ while read -r t; do
 done < <(series_topics)
 echo "checkpatch --strict: $n patches, $bad problems, $kept listed warnings kept"
 [ $bad = 0 ] || exit 1
+
+# Each cover letter lists the patches its topic has (scripts/check-covers.py).
+QUEUE=$QUEUE python3 "$TOP/scripts/check-covers.py" || exit 1
 
 # The repository's own scripts.
 if command -v shellcheck >/dev/null; then

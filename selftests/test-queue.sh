@@ -92,5 +92,20 @@ check "lint passes once the warning is listed with a reason" env TREE="$BUILD/li
 echo "demo/0001-*.patch FILE_PATH_CHANGES" >"$QUEUE/checkpatch-allow.txt"
 check "lint refuses an allow line without a reason" \
 	fails_with "needs '-- reason'" env TREE="$BUILD/linux" "$top/scripts/lint.sh"
+# A cover letter whose patch list disagrees with the topic's patches
+cp -r "$top/kernel-patches/bpf-dpu-mmio" "$tmp/covers-mmio"
+check "the queue's cover letters list their patches" \
+	env QUEUE="$top/kernel-patches" python3 "$top/scripts/check-covers.py"
+mkdir -p "$tmp/covers"
+printf 'mmio\n' >"$tmp/covers/series"
+mv "$tmp/covers-mmio" "$tmp/covers/mmio"
+rm "$tmp/covers/mmio/"0005-*.patch
+check "a cover letter that lists a patch the topic lacks fails the check" \
+	fails_with "the shortlog counts 9 patches, the topic has 8" env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
+rm -r "$tmp/covers/mmio"
+cp -r "$top/kernel-patches/bpf-dpu-mmio" "$tmp/covers/mmio"
+sed -i '/^  9    Documentation/d' "$tmp/covers/mmio/0000-cover-letter.patch"
+check "a cover letter whose patch list stops short fails the check" \
+	fails_with "the patch list ends at 8, the topic has 9 patches" env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
 echo "1..$n"
 [ $failed = 0 ]
