@@ -91,4 +91,7 @@ make -s -C "$TOP/bpf-progs/dpu-mmio" OUT="$tools/dpu" CLANG="$CLANG" KHDR="$out/
 	CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
 	die "bpf-progs/dpu build failed"
 cp "$tools/dpu/dpu-tenant" "$tools/"
+# e2e:dpu-remove.sh's tenant, which holds its window across the removal
+gcc -O2 -static -Wall -Wextra -Werror -isystem "$out/usr/include" -I"$TREE/samples/dpu_mmio" \
+	-o "$tools/dpu-remove" "$TOP/selftests/e2e/dpu-remove.c" || die "dpu-remove build failed"
 log "selftests built in $kst, tools in $tools"
