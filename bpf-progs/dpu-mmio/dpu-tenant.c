@@ -36,7 +36,7 @@
 
 #include "dpu_mmio.h"
 #include "tenant.h"
-#include "tenant.bpf.o.h"
+#include "tenant.skel.h"	/* tenant_bpf__elf_bytes(): bpftool gen skeleton (Makefile) */
 
 static char verifier_log[1 << 16];
 
@@ -121,10 +121,13 @@ static struct bpf_object *load_prog(int win, const char *name, int *refused,
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "tenant");
 	struct bpf_program *prog, *p;
 	struct bpf_object *obj;
+	const void *elf;
+	size_t elf_sz;
 	int err;
 
 	*refused = 0;
-	obj = bpf_object__open_mem(tenant_bpf_o, sizeof(tenant_bpf_o), &opts);
+	elf = tenant_bpf__elf_bytes(&elf_sz);
+	obj = bpf_object__open_mem(elf, elf_sz, &opts);
 	if (!obj) {
 		sys_err("open the tenant object");
 		return NULL;
