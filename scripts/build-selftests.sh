@@ -50,6 +50,19 @@ mkdir -p "$tools"
 make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" all >/dev/null ||
 	die "cgbatch build failed"
 cp "$TOP/cgbatch/cgbatch" "$tools/"
+# libcgbatch as make install leaves it (shared library, header, pkg-config
+# file) in tools/cgbatch-root, and e2e:cgbatch-lib.sh's program built with
+# pkg-config against it, linked dynamically, with an rpath to it
+rm -rf "$tools/cgbatch-root"
+make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" \
+	install DESTDIR="$tools/cgbatch-root" PREFIX=/usr >/dev/null || die "cgbatch install failed"
+read -ra cgbatch_flags < <(PKG_CONFIG_SYSROOT_DIR="$tools/cgbatch-root" \
+	PKG_CONFIG_PATH="$tools/cgbatch-root/usr/lib/pkgconfig" pkg-config --cflags --libs cgbatch) ||
+	die "pkg-config does not find the installed cgbatch.pc"
+# shellcheck disable=SC2016 # $ORIGIN is for the dynamic linker
+gcc -O2 -g -Wall -Wextra -Werror -o "$tools/cgbatch-lib" "$TOP/selftests/e2e/cgbatch-lib.c" \
+	"${cgbatch_flags[@]}" -Wl,-rpath,'$ORIGIN/cgbatch-root/usr/lib' ||
+	die "cgbatch-lib build failed"
 gcc -O2 -g -Wall -Wextra -Werror -o "$tools/regress-bench" "$TOP/selftests/bench/regress-bench.c" ||
 	die "regress-bench build failed"
 # libbpf from the tree (it has the series' API), the seccomp whitelist and
