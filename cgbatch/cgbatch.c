@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,10 @@
 
 #include "cgbatch.h"
 #include "cgroup_uapi.h"
+
+#ifndef CGB_VERSION
+#error "CGB_VERSION (the project's VERSION) must be defined: build with cgbatch/Makefile"
+#endif
 
 static void set_err(struct cgb_error *err, int name, int seed)
 {
@@ -125,10 +130,41 @@ undo:
 	return ret;
 }
 
-int cgb_create(int parent_fd, const char *const *names, unsigned int n,
-	       const struct cgb_seed *seeds, unsigned int nr_seeds,
-	       unsigned int mode, unsigned int flags, int *fds,
-	       struct cgb_error *err)
+/*
+ * Option structs, as libbpf's OPTS_VALID(): @sz covers at least itself; a
+ * struct larger than this library's (a caller built against a newer
+ * header) is accepted only if the fields this library does not know are
+ * all 0; fields past a smaller @sz take their default (0).
+ */
+#define offsetofend(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+#define OPTS_KNOWN(TYPE) offsetofend(struct TYPE, TYPE##__last_field)
+#define OPTS_VALID(opts, TYPE) opts_valid((opts), OPTS_KNOWN(TYPE))
+#define OPTS_HAS(opts, field) \
+	((opts) && (opts)->sz >= offsetofend(typeof(*(opts)), field))
+#define OPTS_GET(opts, field, fallback) \
+	(OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+
+static int opts_valid(const void *opts, size_t known)
+{
+	const unsigned char *p = opts;
+	size_t sz, i;
+
+	if (!opts)
+		return 0;
+	sz = *(const size_t *)opts;
+	if (sz < sizeof(size_t))
+		return -EINVAL;
+	for (i = known; i < sz; i++)
+		if (p[i])
+			return -E2BIG;
+	return 0;
+}
+
+static int create(int parent_fd, const char *const *names, unsigned int n,
+		  const struct cgb_seed *seeds, unsigned int nr_seeds,
+		  unsigned int mode, unsigned int flags, int *fds,
+		  struct cgb_error *err)
 {
 	unsigned int i;
 	int ret;
@@ -148,8 +184,33 @@ int cgb_create(int parent_fd, const char *const *names, unsigned int n,
 			      err);
 }
 
-int cgb_destroy(int parent_fd, const int *fds, const char *const *names,
-		unsigned int n, unsigned int flags, int *err_index)
+CGB_API int cgb_create_batch(int parent_fd, const char *const *names,
+			     unsigned int n, int *fds,
+			     const struct cgb_create_opts *opts)
+{
+	int ret = OPTS_VALID(opts, cgb_create_opts);
+
+	if (ret) {
+		set_err(OPTS_GET(opts, err, NULL), -1, -1);
+		return ret;
+	}
+	return create(parent_fd, names, n, OPTS_GET(opts, seeds, NULL),
+		      OPTS_GET(opts, nr_seeds, 0),
+		      OPTS_GET(opts, mode, 0) ? OPTS_GET(opts, mode, 0) : 0755,
+		      OPTS_GET(opts, flags, 0), fds, OPTS_GET(opts, err, NULL));
+}
+
+CGB_API int cgb_create(int parent_fd, const char *const *names, unsigned int n,
+		       const struct cgb_seed *seeds, unsigned int nr_seeds,
+		       unsigned int mode, unsigned int flags, int *fds,
+		       struct cgb_error *err)
+{
+	return create(parent_fd, names, n, seeds, nr_seeds, mode, flags, fds,
+		      err);
+}
+
+static int destroy(int parent_fd, const int *fds, const char *const *names,
+		   unsigned int n, unsigned int flags, int *err_index)
 {
 	unsigned int i;
 
@@ -183,10 +244,37 @@ int cgb_destroy(int parent_fd, const int *fds, const char *const *names,
 	return 0;
 }
 
-bool cgb_kernel_has_batch(int parent_fd)
+CGB_API int cgb_destroy_batch(int parent_fd, const int *fds,
+			      const char *const *names, unsigned int n,
+			      const struct cgb_destroy_opts *opts)
+{
+	int ret = OPTS_VALID(opts, cgb_destroy_opts);
+	int *err_index = OPTS_GET(opts, err_index, NULL);
+
+	if (ret) {
+		if (err_index)
+			*err_index = -1;
+		return ret;
+	}
+	return destroy(parent_fd, fds, names, n, OPTS_GET(opts, flags, 0),
+		       err_index);
+}
+
+CGB_API int cgb_destroy(int parent_fd, const int *fds, const char *const *names,
+			unsigned int n, unsigned int flags, int *err_index)
+{
+	return destroy(parent_fd, fds, names, n, flags, err_index);
+}
+
+CGB_API bool cgb_kernel_has_batch(int parent_fd)
 {
 	struct cgroup_create_args args = {0};
 
 	/* count 0 is refused with EINVAL by kernels that know the ioctl */
 	return ioctl(parent_fd, CGROUP_IOC_CREATE, &args) && errno == EINVAL;
+}
+
+CGB_API const char *cgb_version(void)
+{
+	return CGB_VERSION;
 }

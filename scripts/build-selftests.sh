@@ -50,6 +50,19 @@ mkdir -p "$tools"
 make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" all >/dev/null ||
 	die "cgbatch build failed"
 cp "$TOP/cgbatch/cgbatch" "$tools/"
+# libcgbatch as make install leaves it (shared library, header, pkg-config
+# file) in tools/cgbatch-root, and e2e:cgbatch-lib.sh's program built with
+# pkg-config against it, linked dynamically, with an rpath to it
+rm -rf "$tools/cgbatch-root"
+make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" \
+	install DESTDIR="$tools/cgbatch-root" PREFIX=/usr >/dev/null || die "cgbatch install failed"
+read -ra cgbatch_flags < <(PKG_CONFIG_SYSROOT_DIR="$tools/cgbatch-root" \
+	PKG_CONFIG_PATH="$tools/cgbatch-root/usr/lib/pkgconfig" pkg-config --cflags --libs cgbatch) ||
+	die "pkg-config does not find the installed cgbatch.pc"
+# shellcheck disable=SC2016 # $ORIGIN is for the dynamic linker
+gcc -O2 -g -Wall -Wextra -Werror -o "$tools/cgbatch-lib" "$TOP/selftests/e2e/cgbatch-lib.c" \
+	"${cgbatch_flags[@]}" -Wl,-rpath,'$ORIGIN/cgbatch-root/usr/lib' ||
+	die "cgbatch-lib build failed"
 gcc -O2 -g -Wall -Wextra -Werror -o "$tools/regress-bench" "$TOP/selftests/bench/regress-bench.c" ||
 	die "regress-bench build failed"
 # libbpf from the tree (it has the series' API), the seccomp whitelist and
@@ -58,6 +71,12 @@ mkdir -p "$BUILD/libbpf-build" "$tools/swl"
 make -s -C "$TREE/tools/lib/bpf" -j"$JOBS" OUTPUT="$BUILD/libbpf-build/" DESTDIR="$BUILD/libbpf" \
 	prefix= install >"$BUILD/libbpf-build.log" 2>&1 ||
 	{ tail -20 "$BUILD/libbpf-build.log" >&2; die "libbpf build failed"; }
+# bpftool from the tree (bootstrap: no libbpf of its own to install): it
+# turns the BPF objects of bpf-progs/ into the skeletons their loaders embed
+bpftool=$BUILD/bpftool/bootstrap/bpftool
+mkdir -p "$BUILD/bpftool"
+make -s -C "$TREE/tools/bpf/bpftool" -j"$JOBS" OUTPUT="$BUILD/bpftool/" bootstrap >"$BUILD/bpftool-build.log" 2>&1 ||
+	{ tail -20 "$BUILD/bpftool-build.log" >&2; die "bpftool build failed"; }
 # cgroup-bench, with its cgroup_mutex tracer for kernels without lock_stat (-L)
 "$CLANG" -target bpf -O2 -g -Wall -Werror -isystem "$out/usr/include" -I"$BUILD/libbpf/include" \
 	-c "$TOP/selftests/bench/cgmutex.bpf.c" -o "$tools/cgmutex.bpf.o" ||
@@ -67,7 +86,7 @@ gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch"
 	"$BUILD/libbpf/lib64/libbpf.a" -lelf -lz ||
 	die "cgroup-bench build failed"
 make -s -C "$TOP/bpf-progs/seccomp" OUT="$tools/swl" CLANG="$CLANG" KHDR="$out/usr/include" \
-	LIBBPF_DIR="$BUILD/libbpf" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
+	LIBBPF_DIR="$BUILD/libbpf" BPFTOOL="$bpftool" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
 	die "bpf-progs/seccomp build failed"
 cp "$tools/swl/seccomp-whitelist" "$tools/"
 rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"
@@ -87,7 +106,7 @@ gcc -O2 -static -Wall -Wextra -Werror -isystem "$out/usr/include" -o "$tools/cgd
 # the DPU tenants' programs and their loader (series 3)
 mkdir -p "$tools/dpu"
 make -s -C "$TOP/bpf-progs/dpu-mmio" OUT="$tools/dpu" CLANG="$CLANG" KHDR="$out/usr/include" \
-	LIBBPF_DIR="$BUILD/libbpf" DPU_MMIO_H="$TREE/samples/dpu_mmio" \
+	LIBBPF_DIR="$BUILD/libbpf" DPU_MMIO_H="$TREE/samples/dpu_mmio" BPFTOOL="$bpftool" \
 	CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
 	die "bpf-progs/dpu build failed"
 cp "$tools/dpu/dpu-tenant" "$tools/"

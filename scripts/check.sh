@@ -35,6 +35,10 @@ step "test kernel";    "$TOP/scripts/build-test-kernel.sh"
 step "selftests";      "$TOP/scripts/build-selftests.sh"
 # after the selftests' build, which fetches containers/common's profile
 host_test host:swl-codegen "$TOP/selftests/test-swl-codegen.sh"
+# the tools' make install, --help/--version/exit codes, man pages, libcgbatch's
+# shared library and pkg-config file (needs the headers, libbpf and bpftool
+# the selftests' build leaves)
+host_test host:tools "$TOP/selftests/test-tools.sh"
 
 out=$(test_kernel_dir)
 python3 "$TOP/selftests/plan.py" --kselftest "$BUILD/kselftest" --bpf "$BUILD/kselftest/bpf" \

@@ -11,6 +11,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	clang-19 llvm-19 lld-19 libbpf-dev libcap-dev libseccomp-dev libjson-c-dev libmnl-dev libpopt-dev
 	sparse shellcheck python3-ply
+	man-db pkg-config
 )
 VIRTME_NG_VERSION=1.42
 

@@ -18,11 +18,12 @@
  * driver's run-time-checked kfunc in one program run and against N ioctls.
  * `verify` loads each PROG with the tenant's window and prints the
  * verifier's verdict and statistics (as veristat does).
- * Exit status: 0 success, 1 refused (verifier or policy), 2 usage or
- * system error.
+ * Exit status: 0 success, 1 refused (verifier or policy), 2 system error,
+ * 64 (EX_USAGE) usage error.  See dpu-tenant(1).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,19 +37,59 @@
 
 #include "dpu_mmio.h"
 #include "tenant.h"
-#include "tenant.bpf.o.h"
+#include "tenant.skel.h"	/* tenant_bpf__elf_bytes(): bpftool gen skeleton (Makefile) */
+
+#ifndef DPU_TENANT_VERSION
+#error "DPU_TENANT_VERSION (the project's VERSION) must be defined: build with the Makefile"
+#endif
+
+#define EXIT_USAGE	64	/* EX_USAGE of sysexits.h */
 
 static char verifier_log[1 << 16];
 
-static int usage(void)
+static const char usage_text[] =
+	"usage: dpu-tenant info DEV\n"
+	"       dpu-tenant run DEV TENANT PROG [VALUE]\n"
+	"       dpu-tenant access DEV TENANT OFF SIZE [VALUE]\n"
+	"       dpu-tenant bench DEV TENANT N\n"
+	"       dpu-tenant verify DEV TENANT PROG...\n"
+	"       dpu-tenant --help | --version\n";
+
+static void help(void)
 {
-	fprintf(stderr,
-		"usage: dpu-tenant info DEV\n"
-		"       dpu-tenant run DEV TENANT PROG [VALUE]\n"
-		"       dpu-tenant access DEV TENANT OFF SIZE [VALUE]\n"
-		"       dpu-tenant bench DEV TENANT N\n"
-		"       dpu-tenant verify DEV TENANT PROG...\n");
-	return 2;
+	printf("%s\n"
+	       "Run tenants' BPF programs on the MMIO windows of a samples/dpu_mmio\n"
+	       "device DEV (/dev/dpu_mmio<N>), as the DPU manager and the tenant would.\n"
+	       "\n"
+	       "commands:\n"
+	       "  info    the device's kind, tenants and windows\n"
+	       "  run     load PROG with TENANT's window (the verifier checks it against\n"
+	       "          the tenant's policy) and run it once with VALUE\n"
+	       "  access  read (or write VALUE to) SIZE bytes at OFF of TENANT's window\n"
+	       "          through the driver's run-time-checked ioctl\n"
+	       "  bench   N verified loads against the run-time-checked kfunc and ioctl\n"
+	       "  verify  the verifier's verdict and statistics for each PROG\n"
+	       "TENANT, OFF, SIZE, VALUE and N are numbers (decimal, 0x hex, 0 octal).\n"
+	       "\n"
+	       "options (before the command):\n"
+	       "  -h, --help     print this help and exit\n"
+	       "  -V, --version  print the version and exit\n"
+	       "\n"
+	       "Exit status: 0; 1 if the verifier or the policy refuses; 2 for a system\n"
+	       "error; 64 for a usage error.\n", usage_text);
+}
+
+/* A usage error: say what is wrong, exit 64. */
+static void __attribute__((noreturn, format(printf, 1, 2))) bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dpu-tenant: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'dpu-tenant --help' for more information.\n", stderr);
+	exit(EXIT_USAGE);
 }
 
 static int sys_err(const char *what)
@@ -69,6 +110,17 @@ static int parse_u64(const char *s, __u64 *v)
 	errno = 0;
 	*v = strtoull(s, &end, 0);
 	return errno || !*s || *end ? -1 : 0;
+}
+
+/* A numeric argument WHAT of command VERB, or a usage error naming it. */
+static __u64 number(const char *verb, const char *what, const char *s)
+{
+	__u64 v;
+
+	if (parse_u64(s, &v))
+		bad_usage("%s: %s '%s' is not a number (decimal, 0x hex or 0 octal)",
+			  verb, what, s);
+	return v;
 }
 
 static int open_dev(const char *path)
@@ -121,10 +173,13 @@ static struct bpf_object *load_prog(int win, const char *name, int *refused,
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "tenant");
 	struct bpf_program *prog, *p;
 	struct bpf_object *obj;
+	const void *elf;
+	size_t elf_sz;
 	int err;
 
 	*refused = 0;
-	obj = bpf_object__open_mem(tenant_bpf_o, sizeof(tenant_bpf_o), &opts);
+	elf = tenant_bpf__elf_bytes(&elf_sz);
+	obj = bpf_object__open_mem(elf, elf_sz, &opts);
 	if (!obj) {
 		sys_err("open the tenant object");
 		return NULL;
@@ -380,37 +435,96 @@ static int cmd_verify(int dev, __u64 tenant, char **progs, int n)
 	return rc;
 }
 
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* the arguments each command takes after DEV: at least MIN, at most MAX */
+static const struct {
+	const char *verb, *args;
+	int min, max;
+} commands[] = {
+	{ "info", "DEV", 0, 0 },
+	{ "run", "DEV TENANT PROG [VALUE]", 2, 3 },
+	{ "access", "DEV TENANT OFF SIZE [VALUE]", 3, 4 },
+	{ "bench", "DEV TENANT N", 2, 2 },
+	{ "verify", "DEV TENANT PROG...", 2, 1 << 30 },
+};
+
 int main(int argc, char **argv)
 {
-	__u64 tenant, a, b, value = 0;
-	int dev, rc;
+	__u64 tenant = 0, a = 0, b = 0, value = 0;
+	const char *verb;
+	char **args;
+	int c, n, dev, rc;
+	unsigned int i;
 
-	if (argc < 3)
-		return usage();
+	/* "+": options only before the command (VALUEs are numbers) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case 'V':
+			printf("dpu-tenant %s\n", DPU_TENANT_VERSION);
+			return 0;
+		default:
+			if (strncmp(argv[optind - 1], "--", 2))
+				bad_usage("unknown option '-%c'", optopt);
+			if (optopt)
+				bad_usage("option '%.*s' takes no argument",
+					  (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		bad_usage("no command: info, run, access, bench or verify");
+	verb = argv[optind];
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(verb, commands[i].verb))
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		bad_usage("unknown command '%s': info, run, access, bench or verify", verb);
+	if (optind + 1 == argc)
+		bad_usage("%s: no DEV: %s %s", verb, verb, commands[i].args);
+	args = argv + optind + 2;	/* after DEV */
+	n = argc - optind - 2;
+	if (n < commands[i].min || n > commands[i].max)
+		bad_usage("%s: %s arguments after DEV: %s %s", verb,
+			  n < commands[i].min ? "too few" : "too many", verb, commands[i].args);
+	if (n >= 1)
+		tenant = number(verb, "TENANT", args[0]);
+	if (!strcmp(verb, "run") && n == 3)
+		value = number(verb, "VALUE", args[2]);
+	if (!strcmp(verb, "access")) {
+		a = number(verb, "OFF", args[1]);
+		b = number(verb, "SIZE", args[2]);
+		if (n == 4)
+			value = number(verb, "VALUE", args[3]);
+	}
+	if (!strcmp(verb, "bench")) {
+		a = number(verb, "N", args[1]);
+		if (!a)
+			bad_usage("bench: N must be at least 1");
+	}
+
 	libbpf_set_print(quiet);
-	dev = open_dev(argv[2]);
+	dev = open_dev(argv[optind + 1]);
 	if (dev < 0)
 		return 2;
-	if (!strcmp(argv[1], "info") && argc == 3) {
+	if (!strcmp(verb, "info"))
 		rc = cmd_info(dev);
-	} else if (!strcmp(argv[1], "run") && (argc == 5 || argc == 6) &&
-		   !parse_u64(argv[3], &tenant) &&
-		   (argc == 5 || !parse_u64(argv[5], &value))) {
-		rc = cmd_run(dev, tenant, argv[4], value);
-	} else if (!strcmp(argv[1], "access") && (argc == 6 || argc == 7) &&
-		   !parse_u64(argv[3], &tenant) && !parse_u64(argv[4], &a) &&
-		   !parse_u64(argv[5], &b) &&
-		   (argc == 6 || !parse_u64(argv[6], &value))) {
-		rc = cmd_access(dev, tenant, a, b, argc == 7, value);
-	} else if (!strcmp(argv[1], "bench") && argc == 5 &&
-		   !parse_u64(argv[3], &tenant) && !parse_u64(argv[4], &a) && a) {
+	else if (!strcmp(verb, "run"))
+		rc = cmd_run(dev, tenant, args[1], value);
+	else if (!strcmp(verb, "access"))
+		rc = cmd_access(dev, tenant, a, b, n == 4, value);
+	else if (!strcmp(verb, "bench"))
 		rc = cmd_bench(dev, tenant, a);
-	} else if (!strcmp(argv[1], "verify") && argc >= 5 &&
-		   !parse_u64(argv[3], &tenant)) {
-		rc = cmd_verify(dev, tenant, argv + 4, argc - 4);
-	} else {
-		rc = usage();
-	}
+	else
+		rc = cmd_verify(dev, tenant, args + 1, n - 1);
 	close(dev);
 	return rc;
 }
