@@ -99,13 +99,17 @@ check "the queue's cover letters list their patches" \
 mkdir -p "$tmp/covers"
 printf 'mmio\n' >"$tmp/covers/series"
 mv "$tmp/covers-mmio" "$tmp/covers/mmio"
+npatches=$(find "$tmp/covers/mmio" -name '0*.patch' ! -name '0000-*' | wc -l)
 rm "$tmp/covers/mmio/"0005-*.patch
 check "a cover letter that lists a patch the topic lacks fails the check" \
-	fails_with "the shortlog counts 9 patches, the topic has 8" env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
+	fails_with "the shortlog counts $npatches patches, the topic has $((npatches - 1))" \
+	env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
 rm -r "$tmp/covers/mmio"
 cp -r "$top/kernel-patches/bpf-dpu-mmio" "$tmp/covers/mmio"
-sed -i '/^  9    Documentation/d' "$tmp/covers/mmio/0000-cover-letter.patch"
+# drop the last item of the numbered patch list
+sed -i "/^  $npatches  *[A-Za-z]/d" "$tmp/covers/mmio/0000-cover-letter.patch"
 check "a cover letter whose patch list stops short fails the check" \
-	fails_with "the patch list ends at 8, the topic has 9 patches" env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
+	fails_with "the patch list ends at $((npatches - 1)), the topic has $npatches patches" \
+	env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
 echo "1..$n"
 [ $failed = 0 ]
