@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # No cost on the classic paths: selftests/bench/regress-bench.c (fork/exit,
 # clone3 plain and into a mkdir-made cgroup, page faults with and without
-# memcg charging, classic cgroup mkdir/writes/rmdir) on the unpatched base
+# memcg charging, classic cgroup mkdir/writes/rmdir, a syscall under a classic
+# seccomp filter: cached, linear, binary tree) on the unpatched base
 # and on the queue, both without debug options, same config, one boot each,
 # BENCH_PAIRS pairs in ABBA order (base, queue, queue, base, ...), then a
 # table of the medians with the ratio queue/base.  Output in

@@ -63,7 +63,7 @@ read -ra cgbatch_flags < <(PKG_CONFIG_SYSROOT_DIR="$tools/cgbatch-root" \
 gcc -O2 -g -Wall -Wextra -Werror -o "$tools/cgbatch-lib" "$TOP/selftests/e2e/cgbatch-lib.c" \
 	"${cgbatch_flags[@]}" -Wl,-rpath,'$ORIGIN/cgbatch-root/usr/lib' ||
 	die "cgbatch-lib build failed"
-gcc -O2 -g -Wall -Wextra -Werror -o "$tools/regress-bench" "$TOP/selftests/bench/regress-bench.c" ||
+gcc -O2 -g -Wall -Wextra -Werror -o "$tools/regress-bench" "$TOP/selftests/bench/regress-bench.c" -lseccomp ||
 	die "regress-bench build failed"
 # libbpf from the tree (it has the series' API), the seccomp whitelist and
 # its loader, their benchmark and the e2e test's probe.

@@ -3,8 +3,10 @@
  * regress-bench: cost of the classic paths that the batched cgroup creation,
  * lockless clone3(CLONE_INTO_CGROUP) and seccomp changes must not slow down:
  * fork/exit, clone3 (plain and into a mkdir-made cgroup), page fault with
- * and without memcg charging, and cgroup mkdir/limit writes/rmdir.  Run it
- * on the base and on the patched kernel and compare the two outputs.
+ * and without memcg charging, cgroup mkdir/limit writes/rmdir, and a
+ * syscall under a classic seccomp filter (decided by the cache, by a
+ * linear filter, by a binary-tree filter).  Run it on the base and on the
+ * patched kernel and compare the two outputs.
  *
  *   regress-bench [-t SECONDS] [-r ROUNDS] [-R CGROUP2_ROOT] [-c CELL[,CELL]]
  *
@@ -19,8 +21,9 @@
  *   skip <cell>: <reason>
  *   fail <cell>: <error>
  *
- * ns are per operation (a fork..waitpid cycle, a mkdir..rmdir cycle, or for
- * the mem_* cells one 4 KiB page faulted in and freed again); median, min
+ * ns are per operation (a fork..waitpid cycle, a mkdir..rmdir cycle, for
+ * the mem_* cells one 4 KiB page faulted in and freed again, for the
+ * seccomp_* cells one getppid(0)); median, min
  * and max are over the rounds.  Exit status 1 if a cell failed.
  */
 #define _GNU_SOURCE
@@ -42,6 +45,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <seccomp.h>
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -195,9 +199,16 @@ static int op_cgroup(int with_limits)
 	return ret;
 }
 
+struct cell;
+static int run_seccomp(const struct cell *c, double sec, long *ops, double *ns);
+
+/* the filters of the seccomp_* cells (libseccomp, as container runtimes) */
+enum { SC_CACHED, SC_LINEAR, SC_TREE };
+
 struct cell {
 	const char *name;
 	int (*op)(int arg);	/* one operation, timed in a loop */
+	int (*run)(const struct cell *c, double sec, long *ops, double *ns);
 	int arg;		/* its argument; mem_*: charge to a memcg */
 	bool cgroup;		/* needs the benchmark's cgroup */
 	unsigned int needs;	/* CTL_* it needs in the children */
@@ -218,6 +229,9 @@ static struct cell cells[] = {
 	{ .name = "cgroup_mkdir_rmdir", .op = op_cgroup, .arg = 1, .cgroup = true,
 	  .needs = CTL_MEMORY | CTL_PIDS | CTL_CPU },
 	{ .name = "cgroup_mkdir_rmdir_bare", .op = op_cgroup, .cgroup = true },
+	{ .name = "seccomp_cached", .run = run_seccomp, .arg = SC_CACHED },
+	{ .name = "seccomp_linear", .run = run_seccomp, .arg = SC_LINEAR },
+	{ .name = "seccomp_tree", .run = run_seccomp, .arg = SC_TREE },
 };
 #define NR_CELLS ((int)(sizeof(cells) / sizeof(cells[0])))
 
@@ -295,6 +309,93 @@ static int run_mem(const struct cell *c, double sec, long *ops, double *ns)
 			r.err = write_at(pfd, "mem/cgroup.procs", "0");
 		if (!r.err)
 			touch_loop(sec, &r);
+		_exit(write(p[1], &r, sizeof(r)) != sizeof(r));
+	}
+	ret = -errno;
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return ret;
+	}
+	while ((n = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
+		if (stop)
+			kill(pid, SIGKILL);
+	close(p[0]);
+	ret = wait_child(pid);
+	if (n != sizeof(r))
+		return ret ? ret : -EPIPE;
+	*ops = r.ops;
+	*ns = r.ns;
+	return r.err ? r.err : ret;
+}
+
+/*
+ * A 450-rule allow list as a container runtime's profile compiles to:
+ * syscalls 0-449 allowed (those that exist), the rest EPERM; getppid is
+ * allowed only with a first argument of 0 (SC_LINEAR, SC_TREE: the filter
+ * runs on each call) or unconditionally (SC_CACHED: seccomp decides from
+ * its constant-action cache).  SC_TREE has libseccomp sort the rules into
+ * a binary tree.
+ */
+static int seccomp_filter(int kind)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	int nr, ret = -ENOMEM;
+
+	if (!ctx)
+		return ret;
+	if (kind == SC_TREE) {
+		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+		if (ret)
+			goto out;
+	}
+	for (nr = 0; nr < 450; nr++) {
+		if (nr == SYS_getppid)
+			continue;
+		/* numbers the architecture does not have are refused */
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (ret && ret != -EDOM && ret != -EINVAL)
+			goto out;
+	}
+	if (kind == SC_CACHED)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SYS_getppid, 0);
+	else
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SYS_getppid, 1,
+				       SCMP_A0(SCMP_CMP_EQ, 0));
+	if (!ret)
+		ret = seccomp_load(ctx);
+out:
+	seccomp_release(ctx);
+	return ret;
+}
+
+/* In a child, which the filter confines for good. */
+static int run_seccomp(const struct cell *c, double sec, long *ops, double *ns)
+{
+	struct mem_result r = { .err = -EIO };
+	int p[2], ret;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		double t0;
+
+		close(p[0]);
+		r.err = seccomp_filter(c->arg);
+		t0 = now_ns();
+		while (!r.err) {
+			if (syscall(SYS_getppid, 0) <= 0) {
+				r.err = -EPERM;
+				break;
+			}
+			r.ops++;
+			r.ns = now_ns() - t0;
+			if (r.ns >= sec * 1e9 || stop)
+				break;
+		}
 		_exit(write(p[1], &r, sizeof(r)) != sizeof(r));
 	}
 	ret = -errno;
@@ -539,7 +640,8 @@ int main(int argc, char **argv)
 
 			if (!c->selected || c->failed)
 				continue;
-			ret = c->op ? run_loop(c, seconds, &ops, &ns) :
+			ret = c->run ? c->run(c, seconds, &ops, &ns) :
+			      c->op ? run_loop(c, seconds, &ops, &ns) :
 				      run_mem(c, seconds, &ops, &ns);
 			if (stop)
 				break;
