@@ -14,6 +14,11 @@
 #define CGROUP_BATCH_MAX	1024
 /* Most interface-file values one CGROUP_IOC_CREATE call applies. */
 #define CGROUP_SEED_MAX		32
+/*
+ * Most interface-file writes (count times nr_seeds) one CGROUP_IOC_CREATE
+ * call makes: they run under cgroup_mutex.
+ */
+#define CGROUP_SEED_WRITES_MAX	1024
 /* Longest value, in bytes, of one interface file. */
 #define CGROUP_SEED_MAX_LEN	4095
 
@@ -36,7 +41,8 @@ struct cgroup_seed {
  * struct cgroup_create_args - argument of %CGROUP_IOC_CREATE
  * @flags: must be 0
  * @count: number of cgroups to create, 1 to %CGROUP_BATCH_MAX
- * @nr_seeds: number of entries in @seeds, 0 to %CGROUP_SEED_MAX
+ * @nr_seeds: number of entries in @seeds, 0 to %CGROUP_SEED_MAX, and
+ *	@count * @nr_seeds at most %CGROUP_SEED_WRITES_MAX
  * @names: pointer to an array of @count pointers (as __u64) to the
  *	NUL-terminated names of the new cgroups
  * @seeds: pointer to an array of @nr_seeds &struct cgroup_seed, written
@@ -46,7 +52,8 @@ struct cgroup_seed {
  *	clone3(CLONE_INTO_CGROUP) and %CGROUP_IOC_DESTROY.  The numbers are
  *	written before any cgroup is created; they are open only if the
  *	call succeeds
- * @mode: mode of the new directories, as for mkdir(2) (the umask applies)
+ * @mode: mode of the new directories, as for mkdir(2) (the umask applies);
+ *	bits outside 01777 are refused, where mkdir(2) drops them
  * @err_name: out: on failure, index in @names of the cgroup the error is
  *	about, or -1
  * @err_seed: out: on failure, index in @seeds of the value the error is
