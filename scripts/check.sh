@@ -69,5 +69,16 @@ if grep -q "^e2e:dpu-mmio.sh" "$res/plan"; then
 		ivshmem "$res/ivshmem.initial" "$res/ivshmem.bin"
 fi
 
+# The leak pass: a second boot, with kmemleak=on (scripts/leak-check.sh)
+leak=''
+for g in ${ONLY:-leak:kmemleak}; do
+	# shellcheck disable=SC2053 # ONLY holds globs
+	[[ leak:kmemleak == $g ]] && leak=1
+done
+if [ -n "$leak" ]; then
+	step "leak pass: cycles under kmemleak"
+	host_test leak:kmemleak "$TOP/scripts/leak-check.sh" "$res/leak"
+fi
+
 step "verdict"
 python3 "$TOP/selftests/judge.py" "$res/plan" "$res"

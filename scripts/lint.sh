@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # checkpatch.pl --strict on every patch of the queue.  Errors always fail.
-# Then the cover letters' patch lists against the patches, and shellcheck.
+# Then the cover letters' patch lists against the patches, MAINTAINERS
+# against the patches and the repository's files, and shellcheck.
 # A warning or check may stay only if kernel-patches/checkpatch-allow.txt
 # lists it with a reason, as "TOPIC/PATCH-GLOB TYPE -- reason".
 set -euo pipefail
@@ -50,6 +51,10 @@ echo "checkpatch --strict: $n patches, $bad problems, $kept listed warnings kept
 
 # Each cover letter lists the patches its topic has (scripts/check-covers.py).
 QUEUE=$QUEUE python3 "$TOP/scripts/check-covers.py" || exit 1
+
+# MAINTAINERS lists the kernel files the patches touch, and covers every
+# file of the repository (scripts/maintainers.py).
+QUEUE=$QUEUE python3 "$TOP/scripts/maintainers.py" || exit 1
 
 # The repository's own scripts.
 if command -v shellcheck >/dev/null; then

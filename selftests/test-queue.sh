@@ -111,5 +111,19 @@ sed -i "/^  $npatches  *[A-Za-z]/d" "$tmp/covers/mmio/0000-cover-letter.patch"
 check "a cover letter whose patch list stops short fails the check" \
 	fails_with "the patch list ends at $((npatches - 1)), the topic has $npatches patches" \
 	env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
+# MAINTAINERS generated from the patches: a kernel file dropped from its
+# section, or a repository file no section covers, fails the check
+cp "$top/MAINTAINERS" "$tmp/MAINTAINERS"
+check "MAINTAINERS lists what the queue's patches touch" \
+	env QUEUE="$top/kernel-patches" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
+sed -i '0,/^F:\tkernel\/cgroup\/batch.c$/{/^F:\tkernel\/cgroup\/batch.c$/d}' "$tmp/MAINTAINERS"
+check "MAINTAINERS without a file the patches touch fails the check" \
+	fails_with "the patches touch kernel/cgroup/batch.c, no F: line lists it" \
+	env QUEUE="$top/kernel-patches" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
+cp "$top/MAINTAINERS" "$tmp/MAINTAINERS"
+sed -i '/^F:\tVERSION$/d' "$tmp/MAINTAINERS"
+check "MAINTAINERS that covers no section for a repository file fails the check" \
+	fails_with "VERSION: no section's F: lines cover it" \
+	env QUEUE="$top/kernel-patches" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
 echo "1..$n"
 [ $failed = 0 ]
