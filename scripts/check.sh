@@ -71,10 +71,12 @@ fi
 
 # The leak pass: a second boot, with kmemleak=on (scripts/leak-check.sh)
 leak=''
+set -f  # ONLY holds globs, matched here, not expanded
 for g in ${ONLY:-leak:kmemleak}; do
-	# shellcheck disable=SC2053 # ONLY holds globs
+	# shellcheck disable=SC2053
 	[[ leak:kmemleak == $g ]] && leak=1
 done
+set +f
 if [ -n "$leak" ]; then
 	step "leak pass: cycles under kmemleak"
 	host_test leak:kmemleak "$TOP/scripts/leak-check.sh" "$res/leak"
