@@ -288,11 +288,13 @@ static void touch_loop(double sec, struct mem_result *r)
 }
 
 /*
- * The mem_* cells run in a child, so that the benchmark's own memory stays
- * small (for the fork cells) and mem_charge's child can simply join the
- * memory-limited cgroup: mem_fault_nocg's child stays in the start cgroup.
+ * Run @body in a child and return what it measured: the mem_* and
+ * seccomp_* cells change the process they run in for good (its memory
+ * cgroup, its seccomp filter) or would bloat it for the fork cells.
  */
-static int run_mem(const struct cell *c, double sec, long *ops, double *ns)
+static int run_in_child(const struct cell *c, double sec, long *ops, double *ns,
+			void (*body)(const struct cell *c, double sec,
+				     struct mem_result *r))
 {
 	struct mem_result r = { .err = -EIO };
 	int p[2], ret;
@@ -305,10 +307,7 @@ static int run_mem(const struct cell *c, double sec, long *ops, double *ns)
 	if (pid == 0) {
 		close(p[0]);
 		r.err = 0;
-		if (c->arg)
-			r.err = write_at(pfd, "mem/cgroup.procs", "0");
-		if (!r.err)
-			touch_loop(sec, &r);
+		body(c, sec, &r);
 		_exit(write(p[1], &r, sizeof(r)) != sizeof(r));
 	}
 	ret = -errno;
@@ -327,6 +326,23 @@ static int run_mem(const struct cell *c, double sec, long *ops, double *ns)
 	*ops = r.ops;
 	*ns = r.ns;
 	return r.err ? r.err : ret;
+}
+
+/*
+ * The mem_* cells' child: mem_charge's joins the memory-limited cgroup,
+ * mem_fault_nocg's stays in the start cgroup.
+ */
+static void mem_body(const struct cell *c, double sec, struct mem_result *r)
+{
+	if (c->arg)
+		r->err = write_at(pfd, "mem/cgroup.procs", "0");
+	if (!r->err)
+		touch_loop(sec, r);
+}
+
+static int run_mem(const struct cell *c, double sec, long *ops, double *ns)
+{
+	return run_in_child(c, sec, ops, ns, mem_body);
 }
 
 /*
@@ -369,51 +385,28 @@ out:
 	return ret;
 }
 
-/* In a child, which the filter confines for good. */
+/* The seccomp_* cells' child, which the filter confines for good. */
+static void seccomp_body(const struct cell *c, double sec, struct mem_result *r)
+{
+	double t0;
+
+	r->err = seccomp_filter(c->arg);
+	t0 = now_ns();
+	while (!r->err) {
+		if (syscall(SYS_getppid, 0) <= 0) {
+			r->err = -EPERM;
+			break;
+		}
+		r->ops++;
+		r->ns = now_ns() - t0;
+		if (r->ns >= sec * 1e9 || stop)
+			break;
+	}
+}
+
 static int run_seccomp(const struct cell *c, double sec, long *ops, double *ns)
 {
-	struct mem_result r = { .err = -EIO };
-	int p[2], ret;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		double t0;
-
-		close(p[0]);
-		r.err = seccomp_filter(c->arg);
-		t0 = now_ns();
-		while (!r.err) {
-			if (syscall(SYS_getppid, 0) <= 0) {
-				r.err = -EPERM;
-				break;
-			}
-			r.ops++;
-			r.ns = now_ns() - t0;
-			if (r.ns >= sec * 1e9 || stop)
-				break;
-		}
-		_exit(write(p[1], &r, sizeof(r)) != sizeof(r));
-	}
-	ret = -errno;
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		return ret;
-	}
-	while ((n = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
-		if (stop)
-			kill(pid, SIGKILL);
-	close(p[0]);
-	ret = wait_child(pid);
-	if (n != sizeof(r))
-		return ret ? ret : -EPIPE;
-	*ops = r.ops;
-	*ns = r.ns;
-	return r.err ? r.err : ret;
+	return run_in_child(c, sec, ops, ns, seccomp_body);
 }
 
 static void rmdir_retry(int dfd, const char *name)
