@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure the pinned base tarball (kernel-patches/BASE) is on this machine
+# Make sure the pinned base tarball (kernel-patches/BASE) is on the host
 # and is the exact file we pinned.  Installs it with apt when it is missing.
 # Only the source is pinned: Debian's archive keeps older linux-source
 # versions but only the newest linux-config, which build-worker-kernel.sh

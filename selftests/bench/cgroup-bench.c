@@ -122,7 +122,7 @@ static void *work(void *arg)
 		round++;
 		t0 = now_us();
 		if (c->classic) {
-			/* one instance at a time, as a runtime does today */
+			/* one instance at a time, as container runtimes do */
 			for (i = 0; i < c->batch; i++) {
 				double t1 = now_us();
 
