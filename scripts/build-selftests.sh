@@ -85,6 +85,10 @@ gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch"
 	-o "$tools/cgroup-bench" "$TOP/selftests/bench/cgroup-bench.c" "$TOP/cgbatch/libcgbatch.a" \
 	"$BUILD/libbpf/lib64/libbpf.a" -lelf -lz ||
 	die "cgroup-bench build failed"
+# cgroup-stall: mkdir(2) elsewhere while large batches are made
+gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch" \
+	-o "$tools/cgroup-stall" "$TOP/selftests/bench/cgroup-stall.c" "$TOP/cgbatch/libcgbatch.a" ||
+	die "cgroup-stall build failed"
 make -s -C "$TOP/bpf-progs/seccomp" OUT="$tools/swl" CLANG="$CLANG" KHDR="$out/usr/include" \
 	LIBBPF_DIR="$BUILD/libbpf" BPFTOOL="$bpftool" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
 	die "bpf-progs/seccomp build failed"
