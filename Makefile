@@ -2,13 +2,15 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel clean distclean
+.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel worker-image worker-smoke clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
 	@echo "make tree         build/linux: pinned base + kernel-patches/ applied with git am"
 	@echo "make patches      export build/linux's commits back into kernel-patches/"
 	@echo "make kernel       the worker kernel as .deb packages in out/ (long)"
+	@echo "make worker-image Debian bookworm disk image with those packages and the tools"
+	@echo "make worker-smoke boot out/worker.img under QEMU and smoke-test it"
 	@echo "make check        test kernel + kselftests in virtme-ng; 'N passed, N failed'"
 	@echo "                  ONLY='seccomp:*' runs a subset"
 	@echo "make lint         checkpatch --strict on every patch"
@@ -35,6 +37,12 @@ patches:
 
 kernel: tree
 	$(S)/build-worker-kernel.sh
+
+worker-image:
+	$(S)/worker-image.sh
+
+worker-smoke:
+	$(S)/worker-smoke.sh
 
 test-kernel: tree
 	$(S)/build-test-kernel.sh
