@@ -9,7 +9,10 @@ For every topic of kernel-patches/series (QUEUE= another queue):
   in order, and an item that names a subsystem ("bpf:", "mm: memcontrol:")
   names the one its patch's subject starts with;
 - "patch N", "patches N-M" and "patches N and M" in the text name patches
-  that exist.
+  that exist;
+- a letter that quotes a measured figure (a time, a ratio such as "4.5x",
+  a count of instructions or a rate) names the docs/results/*.md page
+  that keeps it with its command, and that page exists.
 Prints one line per problem and exits 1 if there is any.
 """
 import os
@@ -22,6 +25,8 @@ queue = os.environ.get("QUEUE") or os.path.join(top, "kernel-patches")
 ITEM = re.compile(r"^ {1,3}(\d+)(?:-(\d+))?(?:\.\s+|\s{2,})([A-Za-z].*)$")
 SHORTLOG = re.compile(r"^\S.* \((\d+)\):$")
 REF = re.compile(r"\b[Pp]atch(?:es)? (\d+)(?:(?:-| and )(\d+))?")
+FIGURE = re.compile(r"\b\d[\d,.]*(?:\s?(?:ms|us|ns)\b|x\b| instructions\b| inst/s\b| per s\b)")
+RESULTS = re.compile(r"docs/results/[\w.-]+\.md")
 
 
 def topics():
@@ -103,6 +108,14 @@ def check(topic):
     if expect != 1 and expect - 1 != n:
         problems.append("%s: the patch list ends at %d, the topic has %d patches"
                         % (topic, expect - 1, n))
+    figures = [line.strip() for line in text if FIGURE.search(line)]
+    pages = set(RESULTS.findall("\n".join(text)))
+    if figures and not pages:
+        problems.append("%s: quotes figures (%r) but names no docs/results page"
+                        % (topic, figures[0]))
+    for page in sorted(pages):
+        if not os.path.exists(os.path.join(top, page)):
+            problems.append("%s: names %s, which does not exist" % (topic, page))
     for line in text:
         for m in REF.finditer(line):
             for g in m.groups():

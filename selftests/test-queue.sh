@@ -111,6 +111,18 @@ sed -i "/^  $npatches  *[A-Za-z]/d" "$tmp/covers/mmio/0000-cover-letter.patch"
 check "a cover letter whose patch list stops short fails the check" \
 	fails_with "the patch list ends at $((npatches - 1)), the topic has $npatches patches" \
 	env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
+# a cover letter that quotes figures must name the docs/results page that
+# keeps them, and the page must exist
+rm -r "$tmp/covers/mmio"
+cp -r "$top/kernel-patches/bpf-dpu-mmio" "$tmp/covers/mmio"
+sed -i 's|docs/results/bpf-dpu-mmio.md|the docs|' "$tmp/covers/mmio/0000-cover-letter.patch"
+check "a cover letter that quotes figures without their docs/results page fails the check" \
+	fails_with "quotes figures" env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
+cp "$top/kernel-patches/bpf-dpu-mmio/0000-cover-letter.patch" "$tmp/covers/mmio/"
+sed -i 's|docs/results/bpf-dpu-mmio.md|docs/results/no-such-page.md|' "$tmp/covers/mmio/0000-cover-letter.patch"
+check "a cover letter that names a docs/results page that does not exist fails the check" \
+	fails_with "names docs/results/no-such-page.md, which does not exist" \
+	env QUEUE="$tmp/covers" python3 "$top/scripts/check-covers.py"
 # MAINTAINERS generated from the patches: a kernel file dropped from its
 # section, or a repository file no section covers, fails the check
 cp "$top/MAINTAINERS" "$tmp/MAINTAINERS"
