@@ -61,7 +61,7 @@ fi
 
 # The repository's own scripts.
 if command -v shellcheck >/dev/null; then
-	shellcheck -x -P "$TOP/scripts" -S warning -e SC2034 "$TOP"/scripts/*.sh "$TOP"/selftests/*.sh "$TOP"/selftests/worker/*.sh "$TOP/.ci/run" ||
+	shellcheck -x -P "$TOP/scripts" -S warning -e SC2034 "$TOP"/scripts/*.sh "$TOP"/selftests/*.sh "$TOP"/selftests/*/*.sh "$TOP/.ci/run" ||
 		die "shellcheck found problems in the repository's scripts"
 	echo "shellcheck: scripts clean"
 fi
