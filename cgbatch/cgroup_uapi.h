@@ -89,6 +89,16 @@ struct cgroup_destroy_args {
 	__aligned_u64 fds;
 };
 
+/*
+ * The ioctl numbers carry the size of the caller's structure.  A later
+ * revision may append fields: the kernel treats the fields a caller's
+ * smaller structure lacks as zero, and refuses a larger structure whose
+ * fields it does not know are not zero (E2BIG).  The sizes of the first
+ * versions, the smallest accepted:
+ */
+#define CGROUP_CREATE_ARGS_SIZE_VER0	56
+#define CGROUP_DESTROY_ARGS_SIZE_VER0	24
+
 #define CGROUP_IOC_MAGIC	0xB9
 #define CGROUP_IOC_CREATE	_IOWR(CGROUP_IOC_MAGIC, 1, struct cgroup_create_args)
 #define CGROUP_IOC_DESTROY	_IOWR(CGROUP_IOC_MAGIC, 2, struct cgroup_destroy_args)
