@@ -55,9 +55,11 @@ struct cgroup_seed {
  * @mode: mode of the new directories, as for mkdir(2) (the umask applies);
  *	bits outside 01777 are refused, where mkdir(2) drops them
  * @err_name: out: on failure, index in @names of the cgroup the error is
- *	about, or -1
+ *	about, or -1; left as it was when the structure cannot be read or
+ *	its size is refused
  * @err_seed: out: on failure, index in @seeds of the value the error is
- *	about, or -1
+ *	about, or -1; left as it was when the structure cannot be read or
+ *	its size is refused
  * @__reserved: must be 0
  */
 struct cgroup_create_args {
@@ -78,7 +80,8 @@ struct cgroup_create_args {
  * @flags: must be 0
  * @count: number of cgroups to destroy, 1 to %CGROUP_BATCH_MAX
  * @err_index: out: on failure, index in @fds of the cgroup the error is
- *	about, or -1
+ *	about, or -1; left as it was when the structure cannot be read or
+ *	its size is refused
  * @fds: pointer to an array of @count __s32 descriptors of child cgroups
  *	of the directory the ioctl is issued on
  */
