@@ -25,6 +25,7 @@ help:
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
 	@echo "make selftests    only build the selftests"
 	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
+	@echo "BASE=7.3          after any verb: the Linux 7.3 queue (kernel-patches-7.3/, build/7.3/)"
 
 setup:
 	$(S)/setup.sh

@@ -26,21 +26,49 @@ if [ ${#targets[@]} -gt 0 ]; then
 fi
 case " $SELFTEST_TARGETS " in *" bpf "*)
 	mkdir -p "$kst/bpf"
+	# libarena (Linux 7.3 on), which test_verifier's build pulls in, uses
+	# 32-bit atomics and signed division (cpu v4) and gives clang no -mcpu:
+	# clang 19 compiles BPF for cpu v1 by default.  CLANG_CFLAGS (the
+	# system include directories, as selftests/bpf computes them) goes
+	# into BPF compiles only, before the -mcpu= of selftests/bpf's own
+	# rules, which still win.
+	bpf_flags=()
+	if [ -d "$TREE/tools/testing/selftests/bpf/libarena" ]; then
+		sysinc=$("$CLANG" -v -E - </dev/null 2>&1 |
+			sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }' | tr '\n' ' ')
+		bpf_flags=(CLANG_CFLAGS="$sysinc -mcpu=v4")
+	fi
 	make -s -C "$TREE/tools/testing/selftests/bpf" -j"$JOBS" O="$out" OUTPUT="$kst/bpf" \
-		CLANG="$CLANG" LLVM_STRIP="llvm-strip$LLVM_SUFFIX" KHDR_INCLUDES="-isystem $out/usr/include" \
+		"${bpf_flags[@]}" CLANG="$CLANG" LLVM_STRIP="llvm-strip$LLVM_SUFFIX" KHDR_INCLUDES="-isystem $out/usr/include" \
 		"$kst/bpf/test_verifier" "$kst/bpf/bpf_testmod.ko" >"$BUILD/bpf-build.log" 2>&1 ||
 		{ tail -40 "$BUILD/bpf-build.log" >&2; die "selftests/bpf test_verifier build failed (full log: $BUILD/bpf-build.log)"; }
 	# test_progs with only the series' tests (selftests/bpf-mini/Makefile
-	# says why), built with the tree's libbpf and bpftool
-	mkdir -p "$BUILD/bpftool" "$BUILD/libbpf-build" "$kst/bpf/mini"
-	{ make -s -C "$TREE/tools/lib/bpf" -j"$JOBS" OUTPUT="$BUILD/libbpf-build/" DESTDIR="$BUILD/libbpf" \
-		prefix= install &&
-	  make -s -C "$TREE/tools/bpf/bpftool" -j"$JOBS" OUTPUT="$BUILD/bpftool/" bootstrap &&
-	  make -s -C "$TOP/selftests/bpf-mini" -j"$JOBS" TREE="$TREE" OUT="$kst/bpf/mini" \
-		KHDR="$out/usr/include" LIBBPF="$BUILD/libbpf" BPFTOOL="$BUILD/bpftool/bootstrap/bpftool" \
-		CLANG="$CLANG"; } >"$BUILD/bpf-mini-build.log" 2>&1 ||
-		{ tail -40 "$BUILD/bpf-mini-build.log" >&2; die "test_progs (series tests) build failed (full log: $BUILD/bpf-mini-build.log)"; }
-	cp "$kst/bpf/mini/test_progs" "$kst/bpf/test_progs"
+	# says why), built with the tree's libbpf and bpftool: the tests of
+	# the topics the queue has
+	mini_tests=() mini_progs=()
+	if queue_has bpf-dpu-mmio; then
+		mini_tests+=(mmio_window) mini_progs+=(verifier_mmio mmio_tenant)
+	fi
+	if queue_has seccomp-ebpf; then
+		mini_tests+=(verifier_seccomp frozen_rdonly_array)
+		mini_progs+=(verifier_seccomp frozen_rdonly_array)
+	fi
+	if queue_has bpf-iter-fix; then
+		mini_tests+=(bpf_iter_map_elem_oob) mini_progs+=(bpf_iter_map_elem_oob)
+	fi
+	rm -f "$kst/bpf/test_progs"
+	if [ ${#mini_tests[@]} -gt 0 ]; then
+		mkdir -p "$BUILD/bpftool" "$BUILD/libbpf-build" "$kst/bpf/mini"
+		{ make -s -C "$TREE/tools/lib/bpf" -j"$JOBS" OUTPUT="$BUILD/libbpf-build/" DESTDIR="$BUILD/libbpf" \
+			prefix= install &&
+		  make -s -C "$TREE/tools/bpf/bpftool" -j"$JOBS" OUTPUT="$BUILD/bpftool/" bootstrap &&
+		  make -s -C "$TOP/selftests/bpf-mini" -j"$JOBS" TREE="$TREE" OUT="$kst/bpf/mini" \
+			KHDR="$out/usr/include" LIBBPF="$BUILD/libbpf" BPFTOOL="$BUILD/bpftool/bootstrap/bpftool" \
+			CLANG="$CLANG" TESTS="${mini_tests[*]}" PROGS="${mini_progs[*]}"; } \
+			>"$BUILD/bpf-mini-build.log" 2>&1 ||
+			{ tail -40 "$BUILD/bpf-mini-build.log" >&2; die "test_progs (series tests) build failed (full log: $BUILD/bpf-mini-build.log)"; }
+		cp "$kst/bpf/mini/test_progs" "$kst/bpf/test_progs"
+	fi
 	;;
 esac
 # This repository's user-space tools and benchmarks, for selftests/e2e and
@@ -89,32 +117,37 @@ gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch"
 gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -pthread -I"$TOP/cgbatch" \
 	-o "$tools/cgroup-stall" "$TOP/selftests/bench/cgroup-stall.c" "$TOP/cgbatch/libcgbatch.a" ||
 	die "cgroup-stall build failed"
-make -s -C "$TOP/bpf-progs/seccomp" OUT="$tools/swl" CLANG="$CLANG" KHDR="$out/usr/include" \
-	LIBBPF_DIR="$BUILD/libbpf" BPFTOOL="$bpftool" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
-	die "bpf-progs/seccomp build failed"
-cp "$tools/swl/seccomp-whitelist" "$tools/"
-rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"
-# containers/common's default profile, an input of the e2e test and the benchmark
-"$TOP/scripts/fetch-containers-profile.sh" >/dev/null ||
-	log "warning: no containers/common profile; its e2e checks and benchmark are skipped"
-gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem "$out/usr/include" \
-	-I"$BUILD/libbpf/include" -I"$TOP/bpf-progs/seccomp" -I"$tools/swl" \
-	-o "$tools/seccomp-bench" "$TOP/selftests/bench/seccomp-bench.c" "$tools/swl/libswl.a" \
-	"$BUILD/libbpf/lib64/libbpf.a" -lelf -lz -lseccomp -ljson-c ||
-	die "seccomp-bench build failed"
-gcc -O2 -static -Wall -Wextra -Werror -o "$tools/swl-probe" "$TOP/selftests/e2e/swl-probe.c" ||
-	die "swl-probe build failed"
+# the seccomp whitelist and its loader, benchmark and probe (series 2)
+if queue_has seccomp-ebpf; then
+	make -s -C "$TOP/bpf-progs/seccomp" OUT="$tools/swl" CLANG="$CLANG" KHDR="$out/usr/include" \
+		LIBBPF_DIR="$BUILD/libbpf" BPFTOOL="$bpftool" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
+		die "bpf-progs/seccomp build failed"
+	cp "$tools/swl/seccomp-whitelist" "$tools/"
+	rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"
+	# containers/common's default profile, an input of the e2e test and the benchmark
+	"$TOP/scripts/fetch-containers-profile.sh" >/dev/null ||
+		log "warning: no containers/common profile; its e2e checks and benchmark are skipped"
+	gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -isystem "$out/usr/include" \
+		-I"$BUILD/libbpf/include" -I"$TOP/bpf-progs/seccomp" -I"$tools/swl" \
+		-o "$tools/seccomp-bench" "$TOP/selftests/bench/seccomp-bench.c" "$tools/swl/libswl.a" \
+		"$BUILD/libbpf/lib64/libbpf.a" -lelf -lz -lseccomp -ljson-c ||
+		die "seccomp-bench build failed"
+	gcc -O2 -static -Wall -Wextra -Werror -o "$tools/swl-probe" "$TOP/selftests/e2e/swl-probe.c" ||
+		die "swl-probe build failed"
+fi
 # e2e:cgroup-bpf-inherit.sh's device policy (series 1's "bpf, cgroup" patch)
 gcc -O2 -static -Wall -Wextra -Werror -isystem "$out/usr/include" -o "$tools/cgdev-deny" \
 	"$TOP/selftests/e2e/cgdev-deny.c" || die "cgdev-deny build failed"
 # the DPU tenants' programs and their loader (series 3)
-mkdir -p "$tools/dpu"
-make -s -C "$TOP/bpf-progs/dpu-mmio" OUT="$tools/dpu" CLANG="$CLANG" KHDR="$out/usr/include" \
-	LIBBPF_DIR="$BUILD/libbpf" DPU_MMIO_H="$TREE/samples/dpu_mmio" BPFTOOL="$bpftool" \
-	CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
-	die "bpf-progs/dpu build failed"
-cp "$tools/dpu/dpu-tenant" "$tools/"
-# e2e:dpu-remove.sh's tenant, which holds its window across the removal
-gcc -O2 -static -Wall -Wextra -Werror -isystem "$out/usr/include" -I"$TREE/samples/dpu_mmio" \
-	-o "$tools/dpu-remove" "$TOP/selftests/e2e/dpu-remove.c" || die "dpu-remove build failed"
+if queue_has bpf-dpu-mmio; then
+	mkdir -p "$tools/dpu"
+	make -s -C "$TOP/bpf-progs/dpu-mmio" OUT="$tools/dpu" CLANG="$CLANG" KHDR="$out/usr/include" \
+		LIBBPF_DIR="$BUILD/libbpf" DPU_MMIO_H="$TREE/samples/dpu_mmio" BPFTOOL="$bpftool" \
+		CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
+		die "bpf-progs/dpu build failed"
+	cp "$tools/dpu/dpu-tenant" "$tools/"
+	# e2e:dpu-remove.sh's tenant, which holds its window across the removal
+	gcc -O2 -static -Wall -Wextra -Werror -isystem "$out/usr/include" -I"$TREE/samples/dpu_mmio" \
+		-o "$tools/dpu-remove" "$TOP/selftests/e2e/dpu-remove.c" || die "dpu-remove build failed"
+fi
 log "selftests built in $kst, tools in $tools"

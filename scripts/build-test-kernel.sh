@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the test kernel: a minimal base (TEST_BASE, default tinyconfig) +
-# configs/vm.config + worker.config + debug.config + test.config + the
+# configs/vm.config + worker.config (+ the base's fragment, BASE_CONFIG in
+# scripts/lib.sh) + debug.config + test.config + the
 # in-tree config fragments of SELFTEST_CONFIGS (scripts/lib.sh), in
 # build/out/test (build/out/test-nodebug with DEBUG=0, for benchmarks).
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 
 out=$(test_kernel_dir)
 frags=("$TOP/configs/vm.config" "$TOP/configs/worker.config")
+[ -n "$BASE_CONFIG" ] && frags+=("$BASE_CONFIG")
 [ "${DEBUG:-1}" = 1 ] && frags+=("$TOP/configs/debug.config")
 frags+=("$TOP/configs/test.config")
 for t in $SELFTEST_CONFIGS; do

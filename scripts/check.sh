@@ -28,21 +28,24 @@ host_test() { # id command...
 step "host tests of the pipeline"
 host_test host:verdict-unit-tests python3 -m unittest discover -s "$TOP/selftests" -p 'test_*.py'
 host_test host:queue-round-trip "$TOP/selftests/test-queue.sh"
-host_test host:cgbatch-uapi-copy "$TOP/selftests/test-uapi-copy.sh"
+queue_has cgroup-batch &&
+	host_test host:cgbatch-uapi-copy env BUILD="$BUILD" TREE="$TREE" "$TOP/selftests/test-uapi-copy.sh"
 host_test host:swl-eval "$TOP/selftests/test-swl-eval.sh"
 
 step "test kernel";    "$TOP/scripts/build-test-kernel.sh"
 step "selftests";      "$TOP/scripts/build-selftests.sh"
 # after the selftests' build, which fetches containers/common's profile
-host_test host:swl-codegen "$TOP/selftests/test-swl-codegen.sh"
+queue_has seccomp-ebpf &&
+	host_test host:swl-codegen env BUILD="$BUILD" TREE="$TREE" "$TOP/selftests/test-swl-codegen.sh"
 # the tools' make install, --help/--version/exit codes, man pages, libcgbatch's
 # shared library and pkg-config file (needs the headers, libbpf and bpftool
 # the selftests' build leaves)
-host_test host:tools "$TOP/selftests/test-tools.sh"
+host_test host:tools env BUILD="$BUILD" TREE="$TREE" "$TOP/selftests/test-tools.sh"
 
 out=$(test_kernel_dir)
 python3 "$TOP/selftests/plan.py" --kselftest "$BUILD/kselftest" --bpf "$BUILD/kselftest/bpf" \
 	--e2e "$TOP/selftests/e2e" --tools "$BUILD/tools" \
+	--series "$QUEUE/series" --expectations "$EXPECTATIONS" \
 	--factor "${TIMEOUT_FACTOR:-4}" --only "${ONLY:-}" "$res/plan"
 
 # In CI (90 minutes for everything) a hung guest must not eat the time the
@@ -83,4 +86,4 @@ if [ -n "$leak" ]; then
 fi
 
 step "verdict"
-python3 "$TOP/selftests/judge.py" "$res/plan" "$res"
+python3 "$TOP/selftests/judge.py" --expectations "$EXPECTATIONS" "$res/plan" "$res"

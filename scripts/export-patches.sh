@@ -34,7 +34,7 @@ for c in "${commits[@]}"; do
 	fi
 done
 [ ${#starts[@]} = ${#topics[@]} ] ||
-	die "the tree has ${#starts[@]} topics (cover-letter commits) but kernel-patches/series names ${#topics[@]}"
+	die "the tree has ${#starts[@]} topics (cover-letter commits) but ${QUEUE#"$TOP"/}/series names ${#topics[@]}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -43,7 +43,7 @@ for i in "${!topics[@]}"; do
 	dir=$QUEUE/$t
 	mkdir -p "$dir" "$tmp/$t"
 	[ "$cover" != "$last" ] ||
-		die "topic $t has no patches yet: commit its first patch before exporting (or remove it from kernel-patches/series)"
+		die "topic $t has no patches yet: commit its first patch before exporting (or remove it from ${QUEUE#"$TOP"/}/series)"
 	# The cover letter's subject and text come from the cover commit; its
 	# From: and Date: too, so that they are stable across exports.
 	tgit branch -f pq-export "$last"

@@ -101,6 +101,7 @@ if [ ! -d "$TREE/.git" ] || [ "$(tgit config pq.basesha || true)" != "$SHA256" ]
 	fi
 	make_base
 fi
+"$TOP/scripts/check-toolchain.sh"
 
 stamp=$(queue_stamp)
 head=$(tgit rev-parse HEAD)
@@ -117,9 +118,9 @@ if [ "${FORCE:-0}" != 1 ] && [ -n "$old_head" ]; then
 		exit 0
 	fi
 	[ "$head" = "$old_head" ] ||
-		die "kernel-patches/ changed, and the tree has commits that are not exported ($(tgit rev-list --count "$old_head..$head" 2>/dev/null || echo '?') new). Export them with 'make patches' first, or run with FORCE=1 to drop them."
+		die "${QUEUE#"$TOP"/}/ changed, and the tree has commits that are not exported ($(tgit rev-list --count "$old_head..$head" 2>/dev/null || echo '?') new). Export them with 'make patches' first, or run with FORCE=1 to drop them."
 	[ -z "$(tgit status --porcelain)" ] ||
-		die "kernel-patches/ changed, and the tree has uncommitted changes or new files. Commit and export them, or run with FORCE=1 to drop them."
+		die "${QUEUE#"$TOP"/}/ changed, and the tree has uncommitted changes or new files. Commit and export them, or run with FORCE=1 to drop them."
 fi
 
 log "applying the queue to $TREE"

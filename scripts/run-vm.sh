@@ -22,7 +22,7 @@ shift 2
 [ "${1:-}" = -- ] && shift
 [ $# -gt 0 ] || die "usage: run-vm.sh KERNEL_BUILD_DIR RESULTS -- COMMAND..."
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel in $kdir"
-vng=$BUILD/venv/bin/vng
+vng=$VENV/bin/vng
 [ -x "$vng" ] || die "virtme-ng is not installed: run scripts/setup.sh"
 mkdir -p "$res"
 scratch=$BUILD/scratch.img

@@ -27,17 +27,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! "$BUILD/venv/bin/vng" --version 2>/dev/null | grep -q "$VIRTME_NG_VERSION"; then
-	log "pip: installing virtme-ng $VIRTME_NG_VERSION into $BUILD/venv"
+if ! "$VENV/bin/vng" --version 2>/dev/null | grep -q "$VIRTME_NG_VERSION"; then
+	log "pip: installing virtme-ng $VIRTME_NG_VERSION into $VENV"
 	mkdir -p "$BUILD"
-	python3 -m venv "$BUILD/venv"
-	"$BUILD/venv/bin/pip" install -q --disable-pip-version-check "virtme-ng==$VIRTME_NG_VERSION"
+	python3 -m venv "$VENV"
+	"$VENV/bin/pip" install -q --disable-pip-version-check "virtme-ng==$VIRTME_NG_VERSION"
 fi
 # The venv's python3 comes first in PATH (scripts/lib.sh): checkpatch's
 # SPDX check (scripts/spdxcheck.py) needs ply and GitPython there too.
-if ! "$BUILD/venv/bin/python3" -c "import ply, git" 2>/dev/null; then
-	log "pip: installing ply and GitPython into $BUILD/venv (checkpatch's SPDX check)"
-	"$BUILD/venv/bin/pip" install -q --disable-pip-version-check ply GitPython
+if ! "$VENV/bin/python3" -c "import ply, git" 2>/dev/null; then
+	log "pip: installing ply and GitPython into $VENV (checkpatch's SPDX check)"
+	"$VENV/bin/pip" install -q --disable-pip-version-check ply GitPython
 fi
-"$TOP/scripts/fetch-base.sh"
+# every base the queue is kept on (scripts/lib.sh: BASE)
+for b in 6.12 7.3; do
+	BASE=$b "$TOP/scripts/fetch-base.sh"
+done
 log "setup done"

@@ -11,6 +11,6 @@ icount=$(icount_opts)
 qemu_opts="$qemu_opts${icount:+ $icount}"
 a=()
 [ "${VM_ACCEL:-tcg}" = kvm ] || a+=(--disable-kvm)
-exec "$BUILD/venv/bin/vng" --run "$kdir" "${a[@]}" --force-9p --cpus "${VM_CPUS:-2}" --memory "${VM_MEMORY:-4G}" \
+exec "$VENV/bin/vng" --run "$kdir" "${a[@]}" --force-9p --cpus "${VM_CPUS:-2}" --memory "${VM_MEMORY:-4G}" \
 	--user root --rwdir "$BUILD" ${qemu_opts:+--qemu-opts="$qemu_opts"} \
 	--append "${VM_APPEND-no5lvl log_buf_len=16M}" ${1:+-- "$@"}

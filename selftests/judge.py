@@ -55,6 +55,8 @@ VERIFIER_RE = re.compile(r"^#(\d+)/([up]) (.*?) (?:\(run \d+/\d+\) )*"
 class Expectations:
     def __init__(self, path):
         self.rules = []
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.source = os.path.relpath(path, top) if path else "no expectations"
         if not path or not os.path.exists(path):
             return
         with open(path) as f:
@@ -261,7 +263,7 @@ def judge(plan_path, res_dir, exp, allow, out=sys.stdout):
     for p in v.problems:
         print(p, file=out)
     if v.xfailed:
-        print(f"# {v.xfailed} expected failures (selftests/expectations.txt)", file=out)
+        print(f"# {v.xfailed} expected failures ({exp.source})", file=out)
     print(f"{v.passed} passed, {v.failed} failed, {v.skipped} skipped", file=out)
     return v
 

@@ -8,7 +8,9 @@ selftests/bpf (test_verifier) and from this repository's end-to-end
 tests (selftests/e2e/*.sh, given --e2e and --tools).  Timeouts are multiplied by --factor (the
 debug kernel under TCG is 20-30x slower than hardware).  Programs that
 selftests/expectations.txt marks `norun` are left out and written, with
-their reasons, to PLAN.norun so that the verdict reports them as skipped.
+their reasons, to PLAN.norun so that the verdict reports them as skipped;
+so are the programs selftests/topics.txt ties to a topic that --series
+(the queue's series file) does not name.
 """
 import argparse
 import fnmatch
@@ -51,6 +53,28 @@ def read_timeouts(path):
     return out
 
 
+def read_topics(path):
+    """topics.txt: "TEST-GLOB TOPIC" lines."""
+    out = []
+    if not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split()
+            if len(parts) != 2:
+                sys.exit(f"{path}:{n}: expected 'TEST-GLOB TOPIC'")
+            out.append((parts[0], parts[1]))
+    return out
+
+
+def read_series(path):
+    with open(path) as f:
+        return {line.split("#", 1)[0].strip() for line in f} - {""}
+
+
 def programs(args):
     if args.kselftest and os.path.exists(os.path.join(args.kselftest, "kselftest-list.txt")):
         with open(os.path.join(args.kselftest, "kselftest-list.txt")) as f:
@@ -81,6 +105,8 @@ def main():
     ap.add_argument("--e2e", help="directory of end-to-end test scripts")
     ap.add_argument("--tools", help="directory of the built user-space tools the e2e tests use")
     ap.add_argument("--expectations", default=os.path.join(os.path.dirname(__file__), "expectations.txt"))
+    ap.add_argument("--series", help="the queue's series file: tests of topics it lacks are not run")
+    ap.add_argument("--topics", default=os.path.join(os.path.dirname(__file__), "topics.txt"))
     ap.add_argument("--factor", type=float, default=1.0, help="timeout multiplier")
     ap.add_argument("--only", default="", help="run only the programs matching these globs (space separated)")
     ap.add_argument("plan")
@@ -88,10 +114,21 @@ def main():
     exp = Expectations(a.expectations)
     timeouts = read_timeouts(os.path.join(os.path.dirname(__file__), "timeouts.txt"))
     only = a.only.split()
+    topics = read_topics(a.topics)
+    series = read_series(a.series) if a.series else None
     n = 0
     with open(a.plan, "w") as plan, open(a.plan + ".norun", "w") as norun:
         for tid, tmo, wd, cmd in programs(a):
             if only and not any(fnmatch.fnmatchcase(tid, g) for g in only):
+                continue
+            missing = [t for g, t in topics if fnmatch.fnmatchcase(tid, g)
+                       and series is not None and t not in series]
+            if missing:
+                top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+                why = (f"needs topic {missing[0]}, which "
+                       f"{os.path.relpath(a.series, top)} does not name")
+                norun.write(f"{tid}\t{why}\n")
+                print(f"# not run: {tid} -- {why}", file=sys.stderr)
                 continue
             rule = exp.lookup(tid)
             if rule and rule[0] == "norun":

@@ -10,6 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 [ -d "$TREE/.git" ] || die "no tree: run 'make tree' first"
 
+base_queue=$QUEUE
 tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] && echo "# kept $tmp" || rm -rf "$tmp"' EXIT
 export TREE=$tmp/linux QUEUE=$tmp/queue
@@ -26,7 +27,8 @@ git -C "$TREE" checkout -q -B pq base
 tree_unignore
 git -C "$TREE" config pq.basesha "$(git -C "$BUILD/linux" config pq.basesha)"
 mkdir -p "$QUEUE"
-cp "$top/kernel-patches/BASE" "$QUEUE/"
+# the BASE of the queue whose tree was cloned (BASE=6.12 or 7.3)
+cp "$base_queue/BASE" "$QUEUE/"
 printf '# test queue\n' >"$QUEUE/series"
 
 n=0 failed=0
