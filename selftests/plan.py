@@ -33,46 +33,45 @@ def collection_timeout(kst, collection):
     return DEFAULT_TIMEOUT
 
 
+def data_lines(path):
+    """(number, text) of each line of path without its '#' comment, blank
+    lines left out; nothing if path does not exist."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                yield n, line
+
+
 def read_timeouts(path):
     """timeouts.txt: "TEST SECONDS -- reason" lines override a program's
     timeout (before --factor), for programs whose collection's default is
     too short for them on the debug kernel under TCG."""
     out = {}
-    if not os.path.exists(path):
-        return out
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            head, sep, reason = line.partition(" -- ")
-            parts = head.split()
-            if len(parts) != 2 or not parts[1].isdigit() or not reason.strip():
-                sys.exit(f"{path}:{n}: expected 'TEST SECONDS -- reason'")
-            out[parts[0]] = int(parts[1])
+    for n, line in data_lines(path):
+        head, sep, reason = line.partition(" -- ")
+        parts = head.split()
+        if len(parts) != 2 or not parts[1].isdigit() or not reason.strip():
+            sys.exit(f"{path}:{n}: expected 'TEST SECONDS -- reason'")
+        out[parts[0]] = int(parts[1])
     return out
 
 
 def read_topics(path):
     """topics.txt: "TEST-GLOB TOPIC" lines."""
     out = []
-    if not os.path.exists(path):
-        return out
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            parts = line.split()
-            if len(parts) != 2:
-                sys.exit(f"{path}:{n}: expected 'TEST-GLOB TOPIC'")
-            out.append((parts[0], parts[1]))
+    for n, line in data_lines(path):
+        parts = line.split()
+        if len(parts) != 2:
+            sys.exit(f"{path}:{n}: expected 'TEST-GLOB TOPIC'")
+        out.append((parts[0], parts[1]))
     return out
 
 
 def read_series(path):
-    with open(path) as f:
-        return {line.split("#", 1)[0].strip() for line in f} - {""}
+    return {line for _, line in data_lines(path)}
 
 
 def programs(args):
