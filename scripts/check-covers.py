@@ -32,9 +32,9 @@ RESULTS = re.compile(r"docs/results/[\w.-]+\.md")
 def topics():
     with open(os.path.join(queue, "series")) as f:
         for line in f:
-            line = line.split("#", 1)[0].strip()
+            line = line.split("#", 1)[0].split()
             if line:
-                yield line
+                yield line[0]
 
 
 def subject(path):

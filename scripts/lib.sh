@@ -67,9 +67,32 @@ queue_has() {
 	series_topics | grep -qx "$1"
 }
 
-# The topic directories named in kernel-patches/series, in order.
+# The topic directories named in kernel-patches/series, in order (the
+# first word of each line; "after=" and any other field are left out).
 series_topics() {
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$QUEUE/series"
+	sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]].*//' -e '/^$/d' "$QUEUE/series"
+}
+
+# The topics that topic $1 declares it needs applied first ("TOPIC
+# after=T1,T2" in the series file), one a line, as written.
+series_deps() {
+	sed -e 's/#.*//' "$QUEUE/series" | awk -v t="$1" '
+	$1 == t { for (i = 2; i <= NF; i++) if ($i ~ /^after=/) {
+		n = split(substr($i, 7), d, ","); for (j = 1; j <= n; j++) if (d[j] != "") print d[j] } }'
+}
+
+# Topic $1 with the topics it needs, theirs too, in series order: what a
+# tree needs for $1 to apply.  Dependencies name earlier topics
+# (scripts/check-series.sh), so one pass from the bottom finds them all.
+series_closure() {
+	local want=" $1 " t d
+	while read -r t; do
+		[[ $want == *" $t "* ]] || continue
+		for d in $(series_deps "$t"); do want+="$d "; done
+	done < <(series_topics | tac)
+	while read -r t; do
+		if [[ $want == *" $t "* ]]; then echo "$t"; fi
+	done < <(series_topics)
 }
 
 # Run git in the kernel tree with the scripts' identity, and without the

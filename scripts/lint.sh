@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # checkpatch.pl --strict on every patch of the queue.  Errors always fail.
-# Then the cover letters' patch lists against the patches, MAINTAINERS
+# Then the series file's dependencies, the cover letters' patch lists
+# against the patches, MAINTAINERS
 # against the patches and the repository's files, and shellcheck.
 # A warning or check may stay only if kernel-patches/checkpatch-allow.txt
 # lists it with a reason, as "TOPIC/PATCH-GLOB TYPE -- reason".
@@ -48,6 +49,10 @@ while read -r t; do
 done < <(series_topics)
 echo "checkpatch --strict: $n patches, $bad problems, $kept listed warnings kept"
 [ $bad = 0 ] || exit 1
+
+# The series file names each topic once, and a topic's dependencies
+# (after=) come before it (scripts/check-series.sh).
+"$TOP/scripts/check-series.sh" || exit 1
 
 # Each cover letter lists the patches its topic has (scripts/check-covers.py).
 QUEUE=$QUEUE python3 "$TOP/scripts/check-covers.py" || exit 1

@@ -71,7 +71,8 @@ def read_topics(path):
 
 
 def read_series(path):
-    return {line for _, line in data_lines(path)}
+    """The topics of a series file: each line's first word."""
+    return {line.split()[0] for _, line in data_lines(path)}
 
 
 def programs(args):
