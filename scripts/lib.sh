@@ -95,6 +95,35 @@ series_closure() {
 	done < <(series_topics)
 }
 
+# Turn a format-patch cover letter into a commit message (first line: the
+# subject without its [PATCH ...] prefix; then the text up to the shortlog).
+cover_to_message() {
+	awk '
+	hdr && /^$/ { hdr = 0; next }
+	hdr && /^Subject:/ { sub(/^Subject: */, ""); subj = $0; insubj = 1; next }
+	hdr && insubj && /^[ \t]/ { sub(/^[ \t]+/, " "); subj = subj $0; next }
+	hdr { insubj = 0; next }
+	/^[^ \t].* \([0-9]+\):$/ { exit }
+	{ body[n++] = $0 }
+	BEGIN { hdr = 1 }
+	END {
+		sub(/^\[[^]]*\] */, "", subj)
+		while (n > 0 && body[n-1] == "") n--
+		print subj; print ""
+		for (i = 0; i < n; i++) print body[i]
+	}' "$1"
+}
+
+# One header of a mail-format file, with folded continuation lines joined.
+cover_header() {
+	awk -v h="$2" '
+	/^$/ { exit }
+	/^[ \t]/ { if (on) { sub(/^[ \t]+/, " "); v = v $0 }; next }
+	{ on = 0 }
+	index($0, h ": ") == 1 { v = substr($0, length(h) + 3); on = 1 }
+	END { print v }' "$1"
+}
+
 # Run git in the kernel tree with the scripts' identity, and without the
 # user's or the system's git configuration (diff.noprefix, format.signOff,
 # ... would change what format-patch writes and what am accepts).
