@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel worker-image worker-smoke clean distclean
+.PHONY: help setup tree patches kernel test-kernel selftests check lint post bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel worker-image worker-smoke clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -14,6 +14,7 @@ help:
 	@echo "make check        test kernel + kselftests in virtme-ng; 'N passed, N failed'"
 	@echo "                  ONLY='seccomp:*' runs a subset"
 	@echo "make lint         checkpatch --strict on every patch"
+	@echo "make post TOPIC=name  the topic's b4 branch and mbox with To/Cc in out/post/name/ (FROM='Name <addr>')"
 	@echo "make bisect       build every commit of the queue in turn"
 	@echo "make vm CMD=...   boot the test kernel and run CMD in it (a shell without CMD)"
 	@echo "make bench-cgroup cgroup provisioning benchmark in the guest (DEBUG=0: no debug options)"
@@ -74,6 +75,9 @@ base-kernel: tree
 
 lint: tree
 	$(S)/lint.sh
+
+post: tree
+	$(S)/post.sh
 
 bisect: tree
 	$(S)/bisect-build.sh

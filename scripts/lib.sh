@@ -133,6 +133,35 @@ tgit() {
 		-c core.abbrev=12 -c advice.detachedHead=false "$@"
 }
 
+# The scratch tree where `make post` cuts branches and scripts/check-post.sh
+# applies mboxes: a --shared clone of $TREE (whose checkout it never
+# touches), remade when $TREE's base changes.  pgit runs git in it as
+# POST_NAME <POST_EMAIL>, without the user's or the system's git
+# configuration.
+POST_TREE=${POST_TREE:-$BUILD/post/linux}
+pgit() {
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
+	git -C "$POST_TREE" -c user.name="${POST_NAME:?}" -c user.email="${POST_EMAIL:?}" \
+		-c core.abbrev=12 -c advice.detachedHead=false "$@"
+}
+
+# Make $POST_TREE if needed and leave it clean, detached at base.
+post_tree() {
+	local base
+	base=$(tgit rev-parse -q --verify 'refs/tags/base^{commit}') ||
+		die "$TREE has no base tag: run 'make tree BASE=$BASE' first"
+	if [ "$(pgit rev-parse -q --verify 'refs/tags/base^{commit}' 2>/dev/null)" != "$base" ]; then
+		log "cloning $TREE into $POST_TREE (once per base)"
+		rm -rf "$POST_TREE"
+		mkdir -p "$(dirname "$POST_TREE")"
+		git clone -q --shared --no-checkout "$TREE" "$POST_TREE"
+		pgit config gc.auto 0
+	fi
+	pgit am --abort >/dev/null 2>&1 || true
+	pgit checkout -q -f --detach base
+	pgit clean -q -f -d
+}
+
 kmake() {
 	make -C "$TREE" -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
 }
