@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what building and testing the series needs on Debian bookworm:
-# the toolchain and QEMU from apt, virtme-ng from PyPI into build/venv.
+# the toolchain and QEMU from apt, virtme-ng and b4 from PyPI into
+# build/venv.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +15,8 @@ PKGS=(
 	man-db pkg-config
 )
 VIRTME_NG_VERSION=1.42
+# b4 for `make post` (b4 prep --check); bookworm's 0.12 has no --check
+B4_VERSION=0.14.3
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -38,6 +41,10 @@ fi
 if ! "$VENV/bin/python3" -c "import ply, git" 2>/dev/null; then
 	log "pip: installing ply and GitPython into $VENV (checkpatch's SPDX check)"
 	"$VENV/bin/pip" install -q --disable-pip-version-check ply GitPython
+fi
+if [ "$("$VENV/bin/b4" --version 2>/dev/null)" != "$B4_VERSION" ]; then
+	log "pip: installing b4 $B4_VERSION into $VENV (make post)"
+	"$VENV/bin/pip" install -q --disable-pip-version-check "b4==$B4_VERSION"
 fi
 # every base the queue is kept on (scripts/lib.sh: BASE)
 for b in 6.12 7.3; do
