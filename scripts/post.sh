@@ -56,6 +56,10 @@ base_note=$(fold -s -w 72 <<<"The base is Linux $upstream as packaged by Debian 
 
 [ -f "$QUEUE/$topic/0000-cover-letter.patch" ] || die "$topic has no 0000-cover-letter.patch"
 post_tree
+# b4 prep finds the cover commit among the commits of the user it runs as:
+# the poster, in this clone
+pgit config user.name "$POST_NAME"
+pgit config user.email "$POST_EMAIL"
 base=$(pgit rev-parse base)
 mapfile -t topics < <(series_closure "$topic")
 deps=("${topics[@]:0:${#topics[@]}-1}")
@@ -223,10 +227,7 @@ if [ "${POST_B4_CHECK:-1}" = 1 ]; then
 		log "b4 $(b4 --version) has no 'prep --check' (0.14 has): 'make setup' installs one that has"
 	else
 		log "b4 prep --check on b4/$topic"
-		(cd "$POST_TREE" && GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 \
-			GIT_AUTHOR_NAME=$POST_NAME GIT_AUTHOR_EMAIL=$POST_EMAIL \
-			GIT_COMMITTER_NAME=$POST_NAME GIT_COMMITTER_EMAIL=$POST_EMAIL \
-			b4 prep --check) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$tmp/b4check" >&2
+		(cd "$POST_TREE" && GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 b4 prep --check) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$tmp/b4check" >&2
 		grep -q '^Success: [0-9]*, Warning: [0-9]*, Error: 0$' "$tmp/b4check" ||
 			die "$topic: b4 prep --check reports errors (above)"
 		cp "$tmp/b4check" "$out/b4-prep-check.txt"
