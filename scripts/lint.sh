@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # checkpatch.pl --strict on every patch of the queue.  Errors always fail.
 # Then the series file's dependencies, the cover letters' patch lists
-# against the patches, MAINTAINERS
-# against the patches and the repository's files, and shellcheck.
+# against the patches, MAINTAINERS against the patches and the
+# repository's files, on the 7.3 queue that each topic's `make post` mbox
+# applies to the base, and shellcheck.
 # A warning or check may stay only if kernel-patches/checkpatch-allow.txt
 # lists it with a reason, as "TOPIC/PATCH-GLOB TYPE -- reason".
 set -euo pipefail
@@ -62,6 +63,15 @@ QUEUE=$QUEUE python3 "$TOP/scripts/check-covers.py" || exit 1
 # repository's own queue, which is the one MAINTAINERS describes.
 if [ "$(realpath "$QUEUE")" = "$(realpath "$TOP/kernel-patches")" ]; then
 	python3 "$TOP/scripts/maintainers.py" || exit 1
+fi
+
+# Each topic's mbox, as `make post` writes it, applies with git am to a
+# clean base after the mboxes of the topics it needs
+# (scripts/check-post.sh).  Only on 7.3, the queue that is posted: the
+# 6.12 queue's bpf-dpu-mmio adds a .invalid placeholder to the kernel's
+# MAINTAINERS, which make post refuses to mail.
+if [ "$BASE" = 7.3 ]; then
+	"$TOP/scripts/check-post.sh" || exit 1
 fi
 
 # The repository's own scripts.
