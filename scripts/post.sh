@@ -141,11 +141,12 @@ files_of() { sed -n 's|^diff --git a/\(.*\) b/\(.*\)$|\2|p' "$1"; }
 getmaint() { (cd "$POST_TREE" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --nogit-chief-penguins --nofixes "$@"); }
 
 recipients() { # message -> $tmp/to, $tmp/cc
-	local m=$1 re glob reason a others
+	local m=$1 address glob reason a f hit files others
 	getmaint "$m" >"$tmp/gm" || die "get_maintainer.pl failed on ${m##*/}"
+	mapfile -t files < <(files_of "$m")
 	grep '(maintainer:' "$tmp/gm" | addr_of >"$tmp/to" || true
 	grep -v '(maintainer:' "$tmp/gm" | addr_of >"$tmp/cc" || true
-	if files_of "$m" | grep -qE '^(arch/[^/]+/)?include/uapi/'; then
+	if printf '%s\n' "${files[@]}" | grep -qE '^(arch/[^/]+/)?include/uapi/'; then
 		echo "linux-api@vger.kernel.org" >>"$tmp/cc"
 	fi
 	[ -f "$false_matches" ] || return 0
@@ -155,14 +156,16 @@ recipients() { # message -> $tmp/to, $tmp/cc
 			die "$false_matches: '$address $glob $reason' needs '-- reason'"
 		a=$(grep -hF -- "$address" "$tmp/to" "$tmp/cc" | head -n1 || true)
 		[ -n "$a" ] || continue
-		# shellcheck disable=SC2053
-		files_of "$m" | while read -r f; do [[ $f == $glob ]] && echo x; done | grep -q x || continue
 		# drop it unless the message's other files bring it too
-		mapfile -t others < <(files_of "$m" | while read -r f; do
+		hit=0 others=()
+		for f in "${files[@]}"; do
 			# shellcheck disable=SC2053
-			[[ $f == $glob ]] || echo "$f"; done)
-		if [ ${#others[@]} -gt 0 ] && getmaint -f "${others[@]}" 2>/dev/null | grep -qF -- "$address"; then
-			continue
+			if [[ $f == $glob ]]; then hit=1; else others+=("$f"); fi
+		done
+		[ $hit = 1 ] || continue
+		if [ ${#others[@]} -gt 0 ]; then
+			getmaint -f "${others[@]}" >"$tmp/gm-others" 2>/dev/null || true
+			grep -qF -- "$address" "$tmp/gm-others" && continue
 		fi
 		grep -vF -- "$address" "$tmp/to" >"$tmp/x" || true; mv "$tmp/x" "$tmp/to"
 		grep -vF -- "$address" "$tmp/cc" >"$tmp/x" || true; mv "$tmp/x" "$tmp/cc"
