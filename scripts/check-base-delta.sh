@@ -117,7 +117,7 @@ while read -r f p; do
 		fi
 	done
 done <"$tmp/queue"
-[ $nx -gt 0 ] || echo "Files-Excluded: ${#excluded[@]} paths, none holds a queue file"
+[ $nx -gt 0 ] || echo "Files-Excluded: ${#excluded[@]} paths, none holds any of the $nq queue files"
 
 if [ -z "$deb" ]; then
 	echo "Debian's patches: not checked, Debian's source package of $PACKAGE $VERSION is not in ${src#"$TOP"/}"
