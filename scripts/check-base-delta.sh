@@ -152,5 +152,8 @@ if [ -n "$shared" ]; then
 	echo "$nq queue files, $nd Debian patches touching $nk files: $(wc -w <<<"$shared") shared; the queue may not apply to vanilla $vanilla"
 	exit 1
 fi
-[ $bad = 0 ] || exit 1
+if [ $bad != 0 ]; then
+	echo "$nq queue files, $nd Debian patches touching $nk files: no file in common, but see above"
+	exit 1
+fi
 echo "$nq queue files, $nd Debian patches touching $nk files: no overlap; the queue applies to vanilla $vanilla"
