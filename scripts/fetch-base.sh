@@ -9,6 +9,9 @@
 # Nothing of the host's apt configuration or dpkg database is read or
 # changed, so a bookworm machine stays bookworm.
 #
+# Then Debian's source package metadata of the base, for
+# scripts/check-base-delta.sh (scripts/fetch-base-source.sh).
+#
 # Only the source is pinned: Debian's archive keeps older linux-source
 # versions but only the newest linux-config, which build-worker-kernel.sh
 # installs by itself (its config is a starting point for olddefconfig).
@@ -42,17 +45,6 @@ install_from_host_release() {
 		} >&2
 		exit 1
 	fi
-}
-
-# apt-get or apt-cache (the first argument) with its own sources list (the
-# one suite) and state under $DEBS
-private_apt() {
-	local a=$DEBS/apt cmd=$1
-	shift
-	"$cmd" -q -o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-		-o Dir::State="$a/state" -o Dir::State::status="$a/state/status" \
-		-o Dir::Cache="$a/cache" -o Debug::NoLocking=true \
-		-o APT::Sandbox::User="$(id -un)" "$@"
 }
 
 fetch_from_suite() {
@@ -94,3 +86,13 @@ fi
 sum=$(sha256sum "$TARBALL" | cut -d' ' -f1)
 [ "$sum" = "$SHA256" ] || die "$TARBALL has sha256 $sum, but BASE pins $SHA256: the package was rebuilt or the file was changed. Re-pin only after checking why."
 log "base: $PACKAGE $VERSION${SUITE:+ from $SUITE} (${TARBALL#"$TOP"/}, sha256 ok)"
+
+# Debian's source package of the base (its .dsc and debian.tar.xz), which
+# scripts/check-base-delta.sh compares with the queue.  Building does not
+# need it: a mirror without it is a warning, and is asked again after a day.
+src=$(base_source_dir)
+if ! compgen -G "$src/*.debian.tar.xz" >/dev/null &&
+   [ -z "$(find "$src/unavailable" -mmin -1440 2>/dev/null)" ]; then
+	"$TOP/scripts/fetch-base-source.sh" ||
+		log "warning: Debian's source package of $PACKAGE $VERSION is not in ${src#"$TOP"/} (above); scripts/check-base-delta.sh cannot compare its patches with the queue"
+fi

@@ -50,7 +50,7 @@ log() { printf '>> %s\n' "$*" >&2; }
 
 load_base() {
 	[ -r "$QUEUE/BASE" ] || die "missing $QUEUE/BASE"
-	SUITE=
+	SUITE='' BASE_ROOT=''
 	# shellcheck disable=SC1091
 	. "$QUEUE/BASE"
 	: "${PACKAGE:?BASE lacks PACKAGE}" "${VERSION:?BASE lacks VERSION}" \
@@ -60,6 +60,27 @@ load_base() {
 		BASE_ROOT=$DEBS/${PACKAGE}_$VERSION
 		TARBALL=$BASE_ROOT$TARBALL
 	fi
+}
+
+# After load_base: the upstream version of the base (VERSION without its
+# epoch and Debian revision: 7.3.4-1~bpo13+1 -> 7.3.4), where
+# scripts/fetch-base-source.sh keeps the .dsc and debian.tar.xz of Debian's
+# source package of the base, and where the binary package's documentation
+# (changelog.Debian.gz, copyright) is.
+base_upstream() { local v=${VERSION#*:}; echo "${v%-*}"; }
+base_source_dir() { echo "$DEBS/source/${PACKAGE}_$VERSION"; }
+base_doc_dir() { echo "${BASE_ROOT:-}/usr/share/doc/$PACKAGE"; }
+
+# apt-get or apt-cache (the first argument) with its own sources list and
+# state under APT_DIR ($DEBS/apt: the one suite of BASE's SUITE), never the
+# host's (scripts/fetch-base.sh, scripts/fetch-base-source.sh)
+private_apt() {
+	local a=${APT_DIR:-$DEBS/apt} cmd=$1
+	shift
+	"$cmd" -q -o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State="$a/state" -o Dir::State::status="$a/state/status" \
+		-o Dir::Cache="$a/cache" -o Debug::NoLocking=true \
+		-o APT::Sandbox::User="$(id -un)" "$@"
 }
 
 # Whether the queue's series names topic $1.

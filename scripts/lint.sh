@@ -3,7 +3,8 @@
 # Then the series file's dependencies, the cover letters' patch lists
 # against the patches, MAINTAINERS against the patches and the
 # repository's files, on the 7.3 queue that each topic's `make post` mbox
-# applies to the base, and shellcheck.
+# applies to the base, Debian's patches of the base against the queue's
+# files, and shellcheck.
 # A warning or check may stay only if kernel-patches/checkpatch-allow.txt
 # lists it with a reason, as "TOPIC/PATCH-GLOB TYPE -- reason".
 set -euo pipefail
@@ -73,6 +74,22 @@ fi
 if [ "$BASE" = 7.3 ]; then
 	"$TOP/scripts/check-post.sh" || exit 1
 fi
+
+# Debian's patches touch no file the queue touches, so the queue applies to
+# vanilla upstream too (scripts/check-base-delta.sh).  It needs Debian's
+# source package, which `make setup` fetches when the mirror has it;
+# without it the script says which command fetches it, and lint goes on.
+rc=0
+"$TOP/scripts/check-base-delta.sh" || rc=$?
+case $rc in
+0) ;;
+2) echo "note: Debian's patches were not compared with the queue (above)" ;;
+*) die "Debian's base and the queue: see above" ;;
+esac
+tap=$("$TOP/selftests/test-base-delta.sh" 2>&1) || {
+	echo "$tap"
+	die "selftests/test-base-delta.sh failed: scripts/check-base-delta.sh misreads patches"
+}
 
 # The repository's own scripts.
 if command -v shellcheck >/dev/null; then

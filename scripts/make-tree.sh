@@ -13,6 +13,18 @@ set -euo pipefail
 load_base
 "$TOP/scripts/fetch-base.sh"
 
+# The base commit's message: the upstream version and Debian's, and the
+# tarball by its path in the package (not on this machine: the commit has
+# the same hash everywhere)
+base_subject() { echo "Linux $(base_upstream) (Debian $PACKAGE $VERSION)"; }
+base_body() {
+	echo "Debian's patches are applied: this is ${TARBALL#"${BASE_ROOT:-}"} of"
+	echo "$PACKAGE $VERSION${SUITE:+ from $SUITE}, sha256 $SHA256."
+	echo "scripts/check-base-delta.sh checks that none of Debian's patches"
+	echo "touches a file the queue touches, so that the queue applies to"
+	echo "vanilla Linux $(base_upstream) as well."
+}
+
 make_base() {
 	log "extracting $TARBALL into $TREE (once per base)"
 	rm -rf "$TREE"
@@ -23,8 +35,7 @@ make_base() {
 	tgit config gc.auto 0
 	tgit add -A -f .
 	GIT_AUTHOR_DATE=$PQ_DATE GIT_COMMITTER_DATE=$PQ_DATE \
-		tgit commit -q -m "Linux $VERSION ($PACKAGE, Debian patches applied)" \
-			-m "Imported from $TARBALL, sha256 $SHA256."
+		tgit commit -q -m "$(base_subject)" -m "$(base_body)"
 	tgit tag base
 	tree_unignore
 	log "base commit $(tgit rev-parse --short HEAD)"
@@ -71,6 +82,9 @@ if [ ! -d "$TREE/.git" ] || [ "$(tgit config pq.basesha || true)" != "$SHA256" ]
 		log "old tree kept as $(ls -d "$TREE".old-* | tail -n1)"
 	fi
 	make_base
+elif [ "$(tgit log -1 --format=%s base)" != "$(base_subject)" ]; then
+	# Only the message changed (the tarball did not): the tree is kept
+	log "note: the base commit of $TREE is '$(tgit log -1 --format=%s base)'; a new tree (rm -rf ${TREE#"$TOP"/}, then make tree) has '$(base_subject)'"
 fi
 "$TOP/scripts/check-toolchain.sh"
 
