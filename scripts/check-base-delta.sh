@@ -63,10 +63,19 @@ else
 	echo "debian/changelog: top entry $top, upstream ${t%-*}"
 fi
 
-# The base's own Makefile (VERSION.PATCHLEVEL.SUBLEVEL plus EXTRAVERSION)
+# The base's own Makefile (VERSION.PATCHLEVEL.SUBLEVEL plus EXTRAVERSION):
+# from the tree's base commit, the tarball imported byte for byte, when
+# there is one (reading it from the compressed tarball takes a while)
+base_makefile() {
+	if tgit rev-parse -q --verify 'refs/tags/base^{commit}' >/dev/null 2>&1; then
+		tgit show base:Makefile
+	else
+		tar -xJOf "$TARBALL" --occurrence=1 "${name%.tar.*}/Makefile"
+	fi
+}
 if [ -r "$TARBALL" ]; then
 	name=${TARBALL##*/}
-	mk=$(tar -xJOf "$TARBALL" --occurrence=1 "${name%.tar.*}/Makefile" 2>/dev/null |
+	mk=$(base_makefile 2>/dev/null |
 		awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
 			$1 == "SUBLEVEL" { s = $2 } $1 == "EXTRAVERSION" { e = $2; exit }
 			END { if (v != "") print v "." p (s != "" ? "." s : "") e }') || true
