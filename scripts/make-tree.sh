@@ -14,8 +14,8 @@ load_base
 "$TOP/scripts/fetch-base.sh"
 
 # The base commit's message: the upstream version and Debian's, and the
-# tarball by its path in the package (not on this machine: the commit has
-# the same hash everywhere)
+# tarball by its path inside the package, not where it was unpacked, so
+# that the commit has the same hash in every checkout
 base_subject() { echo "Linux $(base_upstream) (Debian $PACKAGE $VERSION)"; }
 base_body() {
 	echo "Debian's patches are applied: this is ${TARBALL#"${BASE_ROOT:-}"} of"
