@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check the queue's series file: one topic a line, each named once, with a
-# directory; the only other field is "after=T1,T2", and each topic it names
-# comes earlier in the file (a topic needs its dependencies applied first).
+# directory; the only other fields are "after=T1,T2", each topic of which
+# comes earlier in the file (a topic needs its dependencies applied first),
+# and "prefix=RFC" (the topic is posted as a request for comments).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +23,9 @@ while IFS= read -r line; do
 	for field in "${f[@]:1}"; do
 		case $field in
 		after=?*) ;;
-		*) fail "$lineno" "$t: '$field' is not a field of a series line (after=TOPIC[,TOPIC])"; continue ;;
+		prefix=RFC) continue ;;
+		prefix=*) fail "$lineno" "$t: '$field': the only prefix is RFC"; continue ;;
+		*) fail "$lineno" "$t: '$field' is not a field of a series line (after=TOPIC[,TOPIC], prefix=RFC)"; continue ;;
 		esac
 		IFS=, read -r -a ds <<<"${field#after=}"
 		for d in "${ds[@]}"; do

@@ -102,6 +102,13 @@ series_deps() {
 		n = split(substr($i, 7), d, ","); for (j = 1; j <= n; j++) if (d[j] != "") print d[j] } }'
 }
 
+# The subject prefix topic $1 declares ("TOPIC prefix=RFC" in the series
+# file), empty if none: `make post` sends it as "[RFC PATCH ...]".
+series_prefix() {
+	sed -e 's/#.*//' "$QUEUE/series" | awk -v t="$1" '
+	$1 == t { for (i = 2; i <= NF; i++) if ($i ~ /^prefix=/) print substr($i, 8) }'
+}
+
 # Topic $1 with the topics it needs, theirs too, in series order: what a
 # tree needs for $1 to apply.  Dependencies name earlier topics
 # (scripts/check-series.sh), so one pass from the bottom finds them all.

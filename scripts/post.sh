@@ -78,11 +78,12 @@ cover_commit_message() {
 	[ ${#prereqs[@]} = 0 ] || prereqs+=("base-commit: $base")
 	cover_to_message "$QUEUE/$t/0000-cover-letter.patch"
 	printf '\n%s\n\n' "$base_note"
-	python3 - "$(revision "$t")" "$(change_id "$t")" "${prereqs[@]}" <<'PY'
+	python3 - "$(revision "$t")" "$(change_id "$t")" "$(series_prefix "$t")" "${prereqs[@]}" <<'PY'
 import json, sys
-series = {"revision": int(sys.argv[1]), "change-id": sys.argv[2], "prefixes": []}
-if sys.argv[3:]:
-    series["prerequisites"] = sys.argv[3:]
+prefixes = [sys.argv[3]] if sys.argv[3] else []
+series = {"revision": int(sys.argv[1]), "change-id": sys.argv[2], "prefixes": prefixes}
+if sys.argv[4:]:
+    series["prerequisites"] = sys.argv[4:]
 print("--- b4-submit-tracking ---")
 print("# This section is used internally by b4 prep for tracking purposes.")
 print(json.dumps({"series": series}, indent=2))
@@ -123,6 +124,8 @@ cid=$(change_id "$topic")
 pgit config "branch.b4/$topic.description" "$(cat "$tmp/desc")"
 vopt=()
 [ "$rev" = 1 ] || vopt=(-v "$rev")
+prefix=$(series_prefix "$topic")
+[ -z "$prefix" ] || vopt+=(--subject-prefix="$prefix PATCH")
 pgit format-patch -q --cover-letter --cover-from-description=subject --base="$base" \
 	--thread=shallow --numbered --no-signature "${vopt[@]}" -o "$tmp/msgs" "$cover..b4/$topic" >/dev/null
 mapfile -t msgs < <(ls "$tmp/msgs"/*.patch)
