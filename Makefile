@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup tree patches kernel test-kernel selftests check lint post bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel worker-image worker-smoke clean distclean
+.PHONY: help setup launcher tree patches kernel test-kernel selftests check lint post bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel worker-image worker-smoke clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -25,6 +25,7 @@ help:
 	@echo "make base-kernel  only build the unpatched base (DEBUG=0 config) for bench-regress"
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
 	@echo "make selftests    only build the selftests"
+	@echo "make launcher     build liblauncher and fnlaunch (launcher/) into build/tools/launcher"
 	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
 	@echo "BASE=7.3          after any verb: the Linux 7.3 queue (kernel-patches-7.3/, build/7.3/)"
 
@@ -33,6 +34,11 @@ setup:
 
 tree:
 	$(S)/make-tree.sh
+
+# user space only: no kernel tree needed
+launcher:
+	$(MAKE) -C launcher OUT=$(CURDIR)/build/tools/launcher \
+		CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" all
 
 patches:
 	$(S)/export-patches.sh

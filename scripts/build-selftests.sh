@@ -78,6 +78,10 @@ mkdir -p "$tools"
 make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" all >/dev/null ||
 	die "cgbatch build failed"
 cp "$TOP/cgbatch/cgbatch" "$tools/"
+# fnlaunch, the function launcher's gate (its library built alongside)
+make -s -C "$TOP/launcher" OUT="$tools/launcher" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" \
+	all >/dev/null || die "launcher build failed"
+cp "$tools/launcher/fnlaunch" "$tools/"
 # libcgbatch as make install leaves it (shared library, header, pkg-config
 # file) in tools/cgbatch-root, and e2e:cgbatch-lib.sh's program built with
 # pkg-config against it, linked dynamically, with an rpath to it

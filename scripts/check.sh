@@ -41,6 +41,9 @@ queue_has seccomp-ebpf &&
 # shared library and pkg-config file (needs the headers, libbpf and bpftool
 # the selftests' build leaves)
 host_test host:tools env BUILD="$BUILD" TREE="$TREE" "$TOP/selftests/test-tools.sh"
+# the function launcher's verification gate (launcher/) on bundles made at
+# test time; needs gcc, libcapstone-dev, libseccomp-dev, libjson-c-dev
+host_test host:launcher-gate "$TOP/selftests/test-launcher-gate.sh"
 
 out=$(test_kernel_dir)
 python3 "$TOP/selftests/plan.py" --kselftest "$BUILD/kselftest" --bpf "$BUILD/kselftest/bpf" \

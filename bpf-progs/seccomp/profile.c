@@ -220,7 +220,7 @@ static int parse_action(struct ctx *c, const char *where, struct json_object *v,
 	return fail(c, where, "unknown action \"%s\"", name);
 }
 
-static bool is_allowing(__u32 action)
+bool swl_action_allows(__u32 action)
 {
 	action &= SECCOMP_RET_ACTION_FULL;
 	return action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG;
@@ -684,7 +684,6 @@ static char *read_file(const char *path, size_t *len)
 
 int swl_profile_add(struct swl_policy *pol, const char *path, char *err, size_t errlen)
 {
-	struct ctx c = { .pol = pol, .path = path, .err = err, .errlen = errlen };
 	struct json_tokener *tok;
 	struct json_object *root;
 	size_t len, end;
@@ -719,9 +718,19 @@ int swl_profile_add(struct swl_policy *pol, const char *path, char *err, size_t 
 	json_tokener_free(tok);
 	free(buf);
 
+	ret = swl_profile_add_json(pol, root, path, err, errlen);
+	json_object_put(root);
+	return ret;
+}
+
+int swl_profile_add_json(struct swl_policy *pol, struct json_object *root,
+			 const char *name, char *err, size_t errlen)
+{
+	struct ctx c = { .pol = pol, .path = name, .err = err, .errlen = errlen };
+	int ret;
+
 	c.tmp.arch = AUDIT_ARCH_X86_64;
 	ret = parse_profile(&c, root);
-	json_object_put(root);
 	if (ret)
 		goto out;
 
@@ -768,7 +777,7 @@ out:
 bool swl_phase_allows(const struct swl_phase *ph, int nr)
 {
 	for (int i = 0; i < ph->nr_rules; i++)
-		if (ph->rules[i].nr == nr && is_allowing(ph->rules[i].action))
+		if (ph->rules[i].nr == nr && swl_action_allows(ph->rules[i].action))
 			return true;
 	return false;
 }
@@ -778,7 +787,7 @@ int swl_phase_count_allowed(const struct swl_phase *ph)
 	int n = 0;
 
 	for (int nr = 0; nr < SWL_NR_MAX; nr++)
-		n += swl_phase_allows(ph, nr) || is_allowing(ph->default_action);
+		n += swl_phase_allows(ph, nr) || swl_action_allows(ph->default_action);
 	return n;
 }
 
@@ -832,8 +841,8 @@ int swl_policy_check(struct swl_policy *pol, char *err, size_t errlen)
 		for (int i = 0; i < ph->nr_rules; i++) {
 			const struct swl_prule *r = &ph->rules[i];
 
-			if (is_allowing(r->action) && !swl_phase_allows(prev, r->nr) &&
-			    !is_allowing(prev->default_action)) {
+			if (swl_action_allows(r->action) && !swl_phase_allows(prev, r->nr) &&
+			    !swl_action_allows(prev->default_action)) {
 				snprintf(err, errlen,
 					 "%s: phase \"%s\" allows \"%s\", which phase \"%s\" does not: phases may only narrow",
 					 r->where, ph->name, sys_name(r->nr, name, sizeof(name)), prev->name);

@@ -51,6 +51,14 @@ struct swl_policy {
 /* Read @path and add its rules to @pol; on error, describe it in @err. */
 int swl_profile_add(struct swl_policy *pol, const char *path,
 		    char *err, size_t errlen);
+/*
+ * The same for a profile already parsed, e.g. the linux.seccomp object of
+ * an OCI config.json; errors name @name in place of a file.  @root may be
+ * changed (a "name" entry gains a "names" array).
+ */
+struct json_object;
+int swl_profile_add_json(struct swl_policy *pol, struct json_object *root,
+			 const char *name, char *err, size_t errlen);
 /* Check the phases narrow; call once every profile is added. */
 int swl_policy_check(struct swl_policy *pol, char *err, size_t errlen);
 /* swl_profile_add() each of @paths, then swl_policy_check(). */
@@ -58,6 +66,8 @@ int swl_policy_load(struct swl_policy *pol, char *const *paths, int n,
 		    char *err, size_t errlen);
 void swl_policy_free(struct swl_policy *pol);
 
+/* Does @action (SECCOMP_RET_* | data) let the syscall run (ALLOW, LOG)? */
+bool swl_action_allows(__u32 action);
 /* Allowed (ALLOW or LOG, any arguments) in @phase? */
 bool swl_phase_allows(const struct swl_phase *ph, int nr);
 /* Allowed whatever the arguments in every phase, and no trigger? */
