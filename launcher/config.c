@@ -34,33 +34,16 @@ static struct json_object *get(struct json_object *o, const char *key)
 static struct json_object *parse_json(struct gate *g, const char *name, const char *buf,
 				      size_t len)
 {
-	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root;
-	size_t end;
+	char err[512];
 
-	if (!tok) {
-		g->oom = true;
-		return NULL;
+	root = swl_json_parse(buf, len, name, err, sizeof(err));
+	if (!root) {
+		if (errno == ENOMEM)
+			g->oom = true;
+		else
+			gate_bad(g, "%s", err);
 	}
-	root = json_tokener_parse_ex(tok, buf, len);
-	end = json_tokener_get_parse_end(tok);
-	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-	    buf[end + strspn(buf + end, " \t\r\n")]) {
-		int line = 1, col = 1;
-
-		for (size_t i = 0; i < end && i < len; i++, col++)
-			if (buf[i] == '\n') {
-				line++;
-				col = 0;
-			}
-		gate_bad(g, "%s:%d:%d: malformed JSON: %s", name, line, col,
-			 root ? "trailing data" :
-			 json_tokener_get_error(tok) == json_tokener_continue ? "unexpected end" :
-			 json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_object_put(root);
-		root = NULL;
-	}
-	json_tokener_free(tok);
 	return root;
 }
 

@@ -682,20 +682,18 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-int swl_profile_add(struct swl_policy *pol, const char *path, char *err, size_t errlen)
+struct json_object *swl_json_parse(const char *buf, size_t len, const char *name,
+				   char *err, size_t errlen)
 {
-	struct json_tokener *tok;
+	struct json_tokener *tok = json_tokener_new();
 	struct json_object *root;
-	size_t len, end;
-	char *buf;
-	int ret;
+	size_t end;
 
-	buf = read_file(path, &len);
-	if (!buf) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+	if (!tok) {
+		snprintf(err, errlen, "%s: %s", name, strerror(ENOMEM));
+		errno = ENOMEM;
+		return NULL;
 	}
-	tok = json_tokener_new();
 	root = json_tokener_parse_ex(tok, buf, len);
 	end = json_tokener_get_parse_end(tok);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
@@ -707,16 +705,34 @@ int swl_profile_add(struct swl_policy *pol, const char *path, char *err, size_t 
 				line++;
 				col = 0;
 			}
-		snprintf(err, errlen, "%s:%d:%d: malformed JSON: %s", path, line, col,
+		snprintf(err, errlen, "%s:%d:%d: malformed JSON: %s", name, line, col,
 			 root ? "trailing data" :
+			 json_tokener_get_error(tok) == json_tokener_continue ? "unexpected end" :
 			 json_tokener_error_desc(json_tokener_get_error(tok)));
 		json_object_put(root);
-		json_tokener_free(tok);
-		free(buf);
-		return -EINVAL;
+		root = NULL;
+		errno = EINVAL;
 	}
 	json_tokener_free(tok);
+	return root;
+}
+
+int swl_profile_add(struct swl_policy *pol, const char *path, char *err, size_t errlen)
+{
+	struct json_object *root;
+	size_t len;
+	char *buf;
+	int ret;
+
+	buf = read_file(path, &len);
+	if (!buf) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	root = swl_json_parse(buf, len, path, err, errlen);
 	free(buf);
+	if (!root)
+		return -errno;
 
 	ret = swl_profile_add_json(pol, root, path, err, errlen);
 	json_object_put(root);

@@ -48,6 +48,14 @@ struct swl_policy {
 	int nr_caps;
 };
 
+struct json_object;
+
+/*
+ * Parse @len bytes of JSON.  NULL with errno set (EINVAL, ENOMEM) and a
+ * message in @err naming @name, with line:column for malformed JSON.
+ */
+struct json_object *swl_json_parse(const char *buf, size_t len, const char *name,
+				   char *err, size_t errlen);
 /* Read @path and add its rules to @pol; on error, describe it in @err. */
 int swl_profile_add(struct swl_policy *pol, const char *path,
 		    char *err, size_t errlen);
@@ -56,7 +64,6 @@ int swl_profile_add(struct swl_policy *pol, const char *path,
  * an OCI config.json; errors name @name in place of a file.  @root may be
  * changed (a "name" entry gains a "names" array).
  */
-struct json_object;
 int swl_profile_add_json(struct swl_policy *pol, struct json_object *root,
 			 const char *name, char *err, size_t errlen);
 /* Check the phases narrow; call once every profile is added. */
