@@ -109,6 +109,13 @@ bpftool=$BUILD/bpftool/bootstrap/bpftool
 mkdir -p "$BUILD/bpftool"
 make -s -C "$TREE/tools/bpf/bpftool" -j"$JOBS" OUTPUT="$BUILD/bpftool/" bootstrap >"$BUILD/bpftool-build.log" 2>&1 ||
 	{ tail -20 "$BUILD/bpftool-build.log" >&2; die "bpftool build failed"; }
+# the launcher's egress policy (cgroup sock_addr programs), its test driver
+# and e2e:egress.sh's probe
+mkdir -p "$tools/egress"
+make -s -C "$TOP/bpf-progs/egress" OUT="$tools/egress" CLANG="$CLANG" KHDR="$out/usr/include" \
+	LIBBPF_DIR="$BUILD/libbpf" BPFTOOL="$bpftool" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
+	die "bpf-progs/egress build failed"
+cp "$tools/egress/egress-test" "$tools/egress/egress-probe" "$tools/"
 # cgroup-bench, with its cgroup_mutex tracer for kernels without lock_stat (-L)
 "$CLANG" -target bpf -O2 -g -Wall -Werror -isystem "$out/usr/include" -I"$BUILD/libbpf/include" \
 	-c "$TOP/selftests/bench/cgmutex.bpf.c" -o "$tools/cgmutex.bpf.o" ||
