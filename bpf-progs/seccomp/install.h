@@ -30,4 +30,13 @@ int swl_install_ebpf_code(const struct swl_policy *pol, unsigned int flags,
 int swl_install_classic(const struct swl_policy *pol, int phase, bool tree,
 			unsigned int flags, char *err, size_t errlen);
 
+struct sock_fprog;
+/*
+ * The same classic filter, not installed: @prog->filter is malloc'd
+ * (free() it), for a caller that installs it later with seccomp(2)
+ * where it cannot allocate (a child of clone()).
+ */
+int swl_export_classic(const struct swl_policy *pol, int phase, bool tree,
+		       struct sock_fprog *prog, char *err, size_t errlen);
+
 #endif
