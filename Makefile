@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help setup launcher tree patches kernel test-kernel selftests check lint post bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress base-kernel worker-image worker-smoke clean distclean
+.PHONY: help setup launcher tree patches kernel test-kernel selftests check lint post bisect vm bench-cgroup bench-cgroup-ab bench-seccomp bench-dpu bench-regress bench-launch base-kernel worker-image worker-smoke clean distclean
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
@@ -22,6 +22,7 @@ help:
 	@echo "make bench-dpu     per-access cost: verified MMIO-window loads vs the driver's ioctl"
 	@echo "make bench-cgroup-ab classic cgroup-bench cells: base kernel vs queue, BENCH_PAIRS pairs"
 	@echo "make bench-regress fork/exit, clone3, memcg charging, mkdir/rmdir: base kernel vs queue"
+	@echo "make bench-launch  function cold starts: bare fork+exec, process mode, crun; base vs queue"
 	@echo "make base-kernel  only build the unpatched base (DEBUG=0 config) for bench-regress"
 	@echo "make test-kernel  only build the test kernel (DEBUG=0: without debug options)"
 	@echo "make selftests    only build the selftests"
@@ -75,6 +76,9 @@ bench-cgroup-ab:
 
 bench-regress:
 	$(S)/bench-regress.sh
+
+bench-launch:
+	$(S)/bench-launch.sh
 
 base-kernel: tree
 	$(S)/build-base-kernel.sh

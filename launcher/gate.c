@@ -350,40 +350,63 @@ static int run(struct gate *g, const char *bundle)
 	return disasm_all(g);
 }
 
+int gate_open(struct gate *g, const char *bundle, const char *profile_dir)
+{
+	memset(g, 0, sizeof(*g));
+	g->rootfd = -1;
+	g->v = calloc(1, sizeof(*g->v));
+	if (!g->v)
+		return -ENOMEM;
+	g->v->bundle = strdup(bundle);
+	g->profile_dir = profile_dir ? profile_dir : LNCH_PROFILE_DIR;
+	if (!g->v->bundle)
+		g->oom = true;
+	else
+		run(g, bundle);
+	if (g->oom) {
+		gate_close(g);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void gate_close(struct gate *g)
+{
+	lnch_verdict_free(g->v);
+	g->v = NULL;
+	for (int i = 0; i < g->nr_objs; i++)
+		elf_free(g->objs[i]);
+	free(g->objs);
+	g->objs = NULL;
+	g->nr_objs = 0;
+	if (g->rootfd >= 0)
+		close(g->rootfd);
+	g->rootfd = -1;
+	free(g->rootfs);
+	g->rootfs = NULL;
+	json_object_put(g->config);
+	g->config = NULL;
+	swl_policy_free(&g->profile);
+	swl_policy_free(&g->tier);
+}
+
 int lnch_gate_check_opts(const char *bundle, const struct lnch_gate_opts *opts,
 			 struct lnch_verdict **verdict)
 {
-	struct gate g = { .rootfd = -1 };
-	int ret = 0;
+	const char *dir = NULL;
+	struct gate g;
+	int ret;
 
 	*verdict = NULL;
-	g.v = calloc(1, sizeof(*g.v));
-	if (!g.v)
-		return -ENOMEM;
-	g.v->bundle = strdup(bundle);
-	g.profile_dir = LNCH_PROFILE_DIR;
-	if (opts && opts->sz > offsetof(struct lnch_gate_opts, profile_dir) && opts->profile_dir)
-		g.profile_dir = opts->profile_dir;
-	if (!g.v->bundle)
-		g.oom = true;
-	else
-		run(&g, bundle);
-	if (g.oom) {
-		lnch_verdict_free(g.v);
-		ret = -ENOMEM;
-	} else {
-		*verdict = g.v;
-	}
-	for (int i = 0; i < g.nr_objs; i++)
-		elf_free(g.objs[i]);
-	free(g.objs);
-	if (g.rootfd >= 0)
-		close(g.rootfd);
-	free(g.rootfs);
-	json_object_put(g.config);
-	swl_policy_free(&g.profile);
-	swl_policy_free(&g.tier);
-	return ret;
+	if (opts && opts->sz > offsetof(struct lnch_gate_opts, profile_dir))
+		dir = opts->profile_dir;
+	ret = gate_open(&g, bundle, dir);
+	if (ret)
+		return ret;
+	*verdict = g.v;
+	g.v = NULL;	/* the caller's now */
+	gate_close(&g);
+	return 0;
 }
 
 int lnch_gate_check(const char *bundle, struct lnch_verdict **verdict)

@@ -32,6 +32,14 @@ struct gate {
 	bool oom;
 };
 
+/*
+ * Check @bundle into @g (its verdict in g->v, whatever its status) and
+ * keep what was read: config.json, the rootfs, the function's profile.
+ * Returns 0, or -ENOMEM with nothing kept.  gate_close() frees it all.
+ */
+int gate_open(struct gate *g, const char *bundle, const char *profile_dir);
+void gate_close(struct gate *g);
+
 /* Record a reason; @file may be NULL.  Sets the verdict unverifiable. */
 void gate_reason(struct gate *g, const char *rule, const char *file, bool has_addr,
 		 uint64_t addr, int nr, const char *fmt, ...)

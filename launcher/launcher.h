@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * liblauncher: the function launcher's static verification gate.
+ * liblauncher: the function launcher's static verification gate, and
+ * its one-shot runner.
  *
  * lnch_gate_check() reads one OCI bundle (config.json + its root
  * directory) and decides whether the function may run in process mode
@@ -126,6 +127,102 @@ LNCH_API void lnch_verdict_free(struct lnch_verdict *verdict);
 LNCH_API char *lnch_verdict_json(const struct lnch_verdict *verdict);
 /* The verdict for people, one reason a line. */
 LNCH_API void lnch_verdict_print(const struct lnch_verdict *verdict, FILE *f);
+
+/* How an instance runs. */
+enum lnch_mode {
+	LNCH_MODE_AUTO = 0,	/* process mode if the gate verifies it, else container */
+	LNCH_MODE_PROCESS,	/* a sandboxed process (verified functions only) */
+	LNCH_MODE_CONTAINER,	/* crun run of the bundle */
+};
+
+/* lnch_run_opts.flags */
+#define LNCH_RUN_CLASSIC_CGROUP	(1u << 0)	/* mkdir(2)/rmdir(2), not CGROUP_IOC_* */
+#define LNCH_RUN_CLASSIC_FILTER	(1u << 1)	/* a classic filter, not seccomp-eBPF */
+#define LNCH_RUN_NO_FALLBACK	(1u << 2)	/* AUTO: refuse what process mode cannot run */
+
+/*
+ * Options of lnch_run().  @sz is sizeof(struct lnch_run_opts) as the
+ * caller was compiled; fields beyond it take their default (0).
+ */
+struct lnch_run_opts {
+	size_t sz;
+	const char *profile_dir;	/* as lnch_gate_opts */
+	enum lnch_mode mode;
+	unsigned int flags;		/* LNCH_RUN_* */
+	/* the launcher's cgroup; NULL: "fnlaunch" under the cgroup2 mount */
+	const char *cgroup_root;
+	/* the function's name (its cgroup fn-NAME); NULL: the bundle's */
+	const char *name;
+	/* the host uid and gid the function's user maps to; 0: 65534 */
+	unsigned int host_uid, host_gid;
+	/* kill the instance after this many milliseconds; 0: never */
+	unsigned int timeout_ms;
+	/* the crun binary of container mode; NULL: "crun" in PATH */
+	const char *crun;
+	size_t :0;
+};
+
+/* What became of one instance. */
+struct lnch_result {
+	enum lnch_mode mode;		/* the mode it ran in */
+	char *fallback;			/* AUTO chose container mode: why; else NULL */
+	char *error;			/* it did not start (or its teardown failed): why */
+	bool started;			/* the function's execve() succeeded */
+	bool exited;			/* exit_code is valid; else signal is */
+	int exit_code, signal;
+	bool timed_out;			/* killed after opts.timeout_ms */
+	bool oom_killed;		/* the instance's cgroup saw an OOM kill */
+	const char *cgroup_mode;	/* "batch" (CGROUP_IOC_CREATE) or "classic" */
+	const char *filter_mode;	/* "seccomp-ebpf" or "classic" */
+	char *filter_note;		/* classic by default: why (no seccomp-eBPF) */
+	int landlock_abi;		/* the ABI the ruleset used, 0 if none */
+	uint64_t start_ns;		/* lnch_run() to the function's execve() */
+	uint64_t total_ns;		/* lnch_run() to its teardown's end */
+};
+
+/*
+ * Run the function of the OCI bundle at @bundle once, its standard streams
+ * being the caller's, and wait for it.  Returns 0 with *@result set (free
+ * it with lnch_result_free()) once it ran or failed to start (see
+ * result->error), or a negative errno with *@result NULL: -EINVAL for a
+ * bundle or option that cannot be used (@verdict, if not NULL, gets the
+ * gate's verdict either way), -ENOMEM.  See fnlaunch(1) for the sandbox.
+ */
+LNCH_API int lnch_run(const char *bundle, const struct lnch_run_opts *opts,
+		      struct lnch_verdict **verdict, struct lnch_result **result);
+LNCH_API void lnch_result_free(struct lnch_result *result);
+
+/*
+ * The same in two steps, for a caller that starts a function many times:
+ * lnch_function_open() checks the bundle and prepares what every instance
+ * shares (the gate's verdict, the filter, loaded once, the function's
+ * cgroup); lnch_function_run() starts and waits for one instance.  open
+ * returns 0 with *@fn set, or a negative errno: -EINVAL with the reason in
+ * *@error (malloc'd, if @error is not NULL) and the verdict in *@verdict
+ * (if not NULL); on success the function keeps its verdict
+ * (lnch_function_verdict()).  run returns 0 with *@result set (see
+ * lnch_run()), or -ENOMEM.  A function may be run from processes forked
+ * after it was opened, but not from two threads at once.
+ */
+struct lnch_function;
+LNCH_API int lnch_function_open(const char *bundle, const struct lnch_run_opts *opts,
+				struct lnch_function **fn, struct lnch_verdict **verdict,
+				char **error);
+LNCH_API int lnch_function_run(struct lnch_function *fn, struct lnch_result **result);
+LNCH_API const struct lnch_verdict *lnch_function_verdict(const struct lnch_function *fn);
+LNCH_API void lnch_function_close(struct lnch_function *fn);
+/* The result as JSON (malloc'd, NUL-terminated; NULL on ENOMEM). */
+LNCH_API char *lnch_result_json(const struct lnch_result *result);
+
+/*
+ * Clean up after launchers that died: every instance cgroup under
+ * @cgroup_root (NULL: the default) and every crun container in container
+ * mode's state directory whose launcher process is gone is killed and
+ * removed.  Returns 0 with their number in *@removed, or a negative errno
+ * with the reason in *@error (malloc'd, if @error is not NULL).
+ */
+LNCH_API int lnch_gc(const char *cgroup_root, const char *crun, unsigned int *removed,
+		     char **error);
 
 /* The tiers, in order of what they allow, NULL-terminated. */
 LNCH_API const char *const *lnch_tiers(void);

@@ -82,6 +82,15 @@ cp "$TOP/cgbatch/cgbatch" "$tools/"
 make -s -C "$TOP/launcher" OUT="$tools/launcher" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" \
 	all >/dev/null || die "launcher build failed"
 cp "$tools/launcher/fnlaunch" "$tools/"
+# e2e:launcher-run.sh's function: freestanding, so that the gate verifies it
+gcc -O2 -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -Wall -Wextra -Werror \
+	-o "$tools/fn-probe" "$TOP/selftests/e2e/fn-probe.c" || die "fn-probe build failed"
+# make bench-launch's program, with liblauncher
+gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I"$TOP/launcher" -o "$tools/launch-bench" \
+	"$TOP/selftests/bench/launch-bench.c" "$tools/launcher/liblauncher.a" -lcapstone -lseccomp -ljson-c ||
+	die "launch-bench build failed"
+# the tiers' profiles, for fnlaunch --profiles
+rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"
 # libcgbatch as make install leaves it (shared library, header, pkg-config
 # file) in tools/cgbatch-root, and e2e:cgbatch-lib.sh's program built with
 # pkg-config against it, linked dynamically, with an rpath to it
@@ -134,7 +143,6 @@ if queue_has seccomp-ebpf; then
 		LIBBPF_DIR="$BUILD/libbpf" BPFTOOL="$bpftool" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" ||
 		die "bpf-progs/seccomp build failed"
 	cp "$tools/swl/seccomp-whitelist" "$tools/"
-	rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"
 	# containers/common's default profile, an input of the e2e test and the benchmark
 	"$TOP/scripts/fetch-containers-profile.sh" >/dev/null ||
 		log "warning: no containers/common profile; its e2e checks and benchmark are skipped"

@@ -1,0 +1,939 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lnch_run(): one instance of a function, in the mode its verdict allows.
+ *
+ * Process mode (sandbox.c) runs it in a cgroup of its own,
+ *	<cgroup_root>/fn-<name>/i-<pid>-<n>,
+ * made with libcgbatch (CGROUP_IOC_CREATE where the kernel has it, with
+ * the config's memory.max, pids.max, cpu.max and cpu.weight seeded at
+ * creation; mkdir(2) and writes otherwise) and destroyed the same way
+ * once the instance has exited.  The memory, pids and cpu controllers are
+ * enabled on the way down to fn-<name>.  Container mode runs `crun run`
+ * on the bundle.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <json-c/json.h>
+#include "cgbatch.h"
+#include "filter.h"
+#include "internal.h"
+#include "sandbox.h"
+
+#define DEFAULT_HOST_ID		65534
+#define TMP_OPTS		"size=64m,nr_inodes=4096,mode=1777"
+
+/* A function prepared once (lnch_function_open()), run many times. */
+struct lnch_function {
+	struct gate g;
+	struct lnch_run_opts o;
+	char name[64];
+	enum lnch_mode mode;		/* resolved: process or container */
+	char *fallback;
+	/* process mode */
+	struct lnch_filter filter;
+	char rootfs[PATH_MAX];
+	char **argv, **envp;
+	char fn_path[PATH_MAX];
+	int fn_fd;			/* the function's cgroup */
+	struct cgb_seed seeds[4];
+	char seed_bufs[4][64];
+	unsigned int nr_seeds, cgflags;
+	const char *cgroup_mode;
+	int landlock_abi;
+	unsigned int dev_mask;
+	bool has_tmp;
+	unsigned int seq;
+	char err[1024];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int fail(struct lnch_function *x, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(struct lnch_function *x, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->err, sizeof(x->err), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* The function's name: opts->name, else the bundle directory's. */
+static int make_name(struct lnch_function *x, const char *bundle)
+{
+	const char *n = x->o.name;
+	char buf[PATH_MAX];
+	size_t len;
+
+	if (!n) {
+		if (!realpath(bundle, buf))
+			return fail(x, -errno, "%s: %s", bundle, strerror(errno));
+		n = strrchr(buf, '/');
+		n = n && n[1] ? n + 1 : "function";
+	}
+	len = strlen(n);
+	if (!len || len >= sizeof(x->name) - 8)
+		return fail(x, -EINVAL, "function name \"%s\": expected 1 to %zu characters",
+			    n, sizeof(x->name) - 9);
+	for (size_t i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+		      (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '_' || n[i] == '.'))
+			return fail(x, -EINVAL,
+				    "function name \"%s\": only letters, digits, '-', '_' and '.' may be used%s",
+				    n, x->o.name ? "" : " (name it with --name)");
+	if (n[0] == '.')
+		return fail(x, -EINVAL, "function name \"%s\" may not start with '.'", n);
+	strcpy(x->name, n);
+	return 0;
+}
+
+/* Limits the node cannot give are refused before anything is made. */
+static int check_node(struct lnch_function *x)
+{
+	const struct lnch_config *c = &x->g.v->config;
+	struct sysinfo si;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (sysinfo(&si))
+		return fail(x, -errno, "sysinfo: %s", strerror(errno));
+	if (c->memory_limit > 0 && (uint64_t)c->memory_limit > (uint64_t)si.totalram * si.mem_unit)
+		return fail(x, -EINVAL,
+			    "linux.resources.memory.limit: %lld bytes is more than the node's %llu",
+			    (long long)c->memory_limit,
+			    (unsigned long long)si.totalram * si.mem_unit);
+	if (c->cpu_quota > 0 && c->cpu_period > 0 && cpus > 0 && c->cpu_quota > c->cpu_period * cpus)
+		return fail(x, -EINVAL,
+			    "linux.resources.cpu: quota %lld per period %lld is more than the node's %ld CPUs",
+			    (long long)c->cpu_quota, (long long)c->cpu_period, cpus);
+	return 0;
+}
+
+/* ---- cgroups ---- */
+
+static int cgroup2_mount(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char dev[256], dir[PATH_MAX], type[64];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(out, len, "%s", dir);
+			ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+static int read_at(int dfd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = 0;
+	return 0;
+}
+
+static int write_at(int dfd, const char *name, const char *text)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+static bool has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = list; (p = strstr(p, w)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+/* Enable memory, pids and cpu, those @dfd has, for its children. */
+static int enable_controllers(struct lnch_function *x, int dfd, const char *path)
+{
+	static const char *const want[] = { "memory", "pids", "cpu" };
+	char have[512], on[512], add[64];
+	int ret;
+
+	ret = read_at(dfd, "cgroup.controllers", have, sizeof(have));
+	if (!ret)
+		ret = read_at(dfd, "cgroup.subtree_control", on, sizeof(on));
+	if (ret)
+		return fail(x, ret, "%s: reading its controllers: %s", path, strerror(-ret));
+	for (unsigned int i = 0; i < ARRAY_LEN(want); i++) {
+		if (!has_word(have, want[i]) || has_word(on, want[i]))
+			continue;
+		snprintf(add, sizeof(add), "+%s", want[i]);
+		ret = write_at(dfd, "cgroup.subtree_control", add);
+		if (ret)
+			return fail(x, ret, "%s: enabling the %s controller: %s", path, want[i],
+				    strerror(-ret));
+	}
+	return 0;
+}
+
+/* mkdir (if missing) and open @path, with the controllers enabled below it. */
+static int open_level(struct lnch_function *x, const char *path)
+{
+	int fd;
+
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return fail(x, -errno, "mkdir %s: %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(x, -errno, "%s: %s", path, strerror(errno));
+	if (enable_controllers(x, fd, path)) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+/* The function's cgroup, fn-<name> under the launcher's root. */
+/*
+ * Enable the controllers in each existing cgroup from the mount @mnt down
+ * to @root's parent, as mkdir -p would create them: @root's children can
+ * only have what every ancestor enables.
+ */
+static int enable_down_to(struct lnch_function *x, const char *mnt, const char *root)
+{
+	size_t ml = strlen(mnt);
+	char dir[PATH_MAX];
+	int fd, ret;
+
+	if (strncmp(root, mnt, ml) || (root[ml] != '/' && root[ml]))
+		return fail(x, -EINVAL, "cgroup root %s is not under the cgroup2 mount %s", root, mnt);
+	for (size_t i = ml; root[i]; i++) {
+		if (root[i] != '/' && i != ml)
+			continue;
+		/* dir = the ancestor ending before root[i] (the mount itself first) */
+		memcpy(dir, root, i ? i : 1);
+		dir[i ? i : 1] = 0;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return fail(x, -errno, "%s: %s", dir, strerror(errno));
+		ret = enable_controllers(x, fd, dir);
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The function's cgroup, fn-<name> under the launcher's root. */
+static int function_cgroup(struct lnch_function *x, char *path, size_t len)
+{
+	char mnt[PATH_MAX], root[PATH_MAX];
+	int fd, ret;
+
+	ret = cgroup2_mount(mnt, sizeof(mnt));
+	if (ret)
+		return fail(x, ret, "no cgroup2 file system is mounted: %s", strerror(-ret));
+	if (x->o.cgroup_root) {
+		if (strlen(x->o.cgroup_root) >= sizeof(root) - 80 || x->o.cgroup_root[0] != '/')
+			return fail(x, -EINVAL, "cgroup root %s: expected an absolute path below %s",
+				    x->o.cgroup_root, mnt);
+		strcpy(root, x->o.cgroup_root);
+		while (strlen(root) > 1 && root[strlen(root) - 1] == '/')
+			root[strlen(root) - 1] = 0;
+	} else {
+		if (strlen(mnt) >= sizeof(root) - 80)
+			return fail(x, -ENAMETOOLONG, "cgroup2 mount %s: name too long", mnt);
+		strcpy(root, mnt);
+		strcat(root, "/fnlaunch");
+	}
+	ret = enable_down_to(x, mnt, root);
+	if (ret)
+		return ret;
+	fd = open_level(x, root);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	if (strlen(root) + strlen(x->name) + 5 > len)
+		return fail(x, -ENAMETOOLONG, "%s: name too long", root);
+	strcpy(path, root);
+	strcat(path, "/fn-");
+	strcat(path, x->name);
+	return open_level(x, path);
+}
+
+static char **strv(char **v, int n)
+{
+	char **out = calloc(n + 1, sizeof(*out));
+
+	if (out)
+		memcpy(out, v, n * sizeof(*out));
+	return out;
+}
+
+static void cgroup_seeds(struct lnch_function *x)
+{
+	const struct lnch_config *c = &x->g.v->config;
+	struct cgb_seed *s = x->seeds;
+	unsigned int *n = &x->nr_seeds;
+
+	*n = 0;
+	if (c->memory_limit > 0) {
+		snprintf(x->seed_bufs[0], 64, "%lld", (long long)c->memory_limit);
+		s[(*n)++] = (struct cgb_seed){ "memory.max", x->seed_bufs[0] };
+	}
+	if (c->pids_limit > 0) {
+		snprintf(x->seed_bufs[1], 64, "%lld", (long long)c->pids_limit);
+		s[(*n)++] = (struct cgb_seed){ "pids.max", x->seed_bufs[1] };
+	}
+	if (c->cpu_quota > 0) {
+		snprintf(x->seed_bufs[2], 64, "%lld %lld", (long long)c->cpu_quota,
+			 (long long)(c->cpu_period > 0 ? c->cpu_period : 100000));
+		s[(*n)++] = (struct cgb_seed){ "cpu.max", x->seed_bufs[2] };
+	}
+	if (c->cpu_shares > 0) {
+		/* runc's and crun's conversion of cgroup v1 shares to cpu.weight */
+		long long sh = c->cpu_shares < 2 ? 2 : c->cpu_shares > 262144 ? 262144 : c->cpu_shares;
+
+		snprintf(x->seed_bufs[3], 64, "%lld", 1 + ((sh - 2) * 9999) / 262142);
+		s[(*n)++] = (struct cgb_seed){ "cpu.weight", x->seed_bufs[3] };
+	}
+}
+
+static void dev_files(struct lnch_function *x)
+{
+	static const char *const names[] = { "dev/null", "dev/zero", "dev/full", "dev/random",
+					     "dev/urandom" };
+	struct stat st;
+
+	for (unsigned int i = 0; i < ARRAY_LEN(names); i++)
+		if (!fstatat(x->g.rootfd, names[i], &st, AT_SYMLINK_NOFOLLOW) &&
+		    (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+			x->dev_mask |= 1u << i;
+	x->has_tmp = !fstatat(x->g.rootfd, "tmp", &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
+}
+
+/* Everything process mode needs before its first instance. */
+static int prepare_process(struct lnch_function *x)
+{
+	const struct lnch_config *c = &x->g.v->config;
+	int ret;
+
+	x->landlock_abi = sb_landlock_abi();
+	if (!x->landlock_abi)
+		return fail(x, -EOPNOTSUPP,
+			    "the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, \"landlock\" in lsm=): process mode does not run without it");
+	if (!realpath(x->g.rootfs, x->rootfs))
+		return fail(x, -errno, "%s: %s", x->g.rootfs, strerror(errno));
+	x->argv = strv(c->args, c->nr_args);
+	x->envp = strv(c->env, c->nr_env);
+	if (!x->argv || !x->envp)
+		return fail(x, -ENOMEM, "out of memory");
+	ret = lnch_filter_prepare(&x->g.profile, x->o.flags & LNCH_RUN_CLASSIC_FILTER, &x->filter,
+				  x->err, sizeof(x->err));
+	if (ret)
+		return ret;
+	x->fn_fd = function_cgroup(x, x->fn_path, sizeof(x->fn_path));
+	if (x->fn_fd < 0)
+		return x->fn_fd;
+	if (x->o.flags & LNCH_RUN_CLASSIC_CGROUP)
+		x->cgflags |= CGB_CLASSIC;
+	x->cgroup_mode = (x->cgflags & CGB_CLASSIC) || !cgb_kernel_has_batch(x->fn_fd) ?
+			 "classic" : "batch";
+	cgroup_seeds(x);
+	dev_files(x);
+	return 0;
+}
+
+/* ---- process mode ---- */
+
+/* Wait (at most 1 s) until the cgroup is empty, killing what is left. */
+static void empty_cgroup(int cg_fd)
+{
+	char ev[512];
+
+	write_at(cg_fd, "cgroup.kill", "1");
+	for (int i = 0; i < 1000; i++) {
+		if (read_at(cg_fd, "cgroup.events", ev, sizeof(ev)) || strstr(ev, "populated 0"))
+			return;
+		usleep(1000);
+	}
+}
+
+static bool saw_oom_kill(int cg_fd)
+{
+	char ev[1024], *p;
+
+	if (read_at(cg_fd, "memory.events", ev, sizeof(ev)))
+		return false;
+	p = strstr(ev, "oom_kill ");
+	return p && strtoull(p + 9, NULL, 10) > 0;
+}
+
+static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t t0)
+{
+	const struct lnch_config *c = &x->g.v->config;
+	char iname[64];
+	const char *names[1] = { iname };
+	struct sb_instance in = { 0 };
+	struct cgb_error cerr = { -1, -1 };
+	struct sb_process p = { .pidfd = -1 };
+	int cg_fd = -1, kill_fd = -1, ret, d, idx;
+	bool timed_out;
+	siginfo_t si;
+
+	r->mode = LNCH_MODE_PROCESS;
+	r->cgroup_mode = x->cgroup_mode;
+	r->filter_mode = x->filter.mode;
+	r->landlock_abi = x->landlock_abi;
+	if (x->filter.why_classic[0]) {
+		r->filter_note = strdup(x->filter.why_classic);
+		if (!r->filter_note)
+			return fail(x, -ENOMEM, "out of memory");
+	}
+	snprintf(iname, sizeof(iname), "i-%d-%u", getpid(), x->seq++);
+	ret = cgb_create(x->fn_fd, names, 1, x->seeds, x->nr_seeds, 0, x->cgflags, &cg_fd, &cerr);
+	if (ret) {
+		if (cerr.seed >= 0)
+			return fail(x, ret, "%s/%s: %s \"%s\": %s%s", x->fn_path, iname,
+				    x->seeds[cerr.seed].name, x->seeds[cerr.seed].value, strerror(-ret),
+				    ret == -ENOENT ? " (is its controller enabled in the cgroup above?)" : "");
+		return fail(x, ret, "%s/%s: creating the instance's cgroup: %s", x->fn_path, iname,
+			    strerror(-ret));
+	}
+	kill_fd = openat(cg_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+
+	in.rootfs = x->rootfs;
+	in.path = x->g.v->executable;
+	in.argv = x->argv;
+	in.envp = x->envp;
+	in.hostname = x->name;
+	in.has_tmp = x->has_tmp;
+	in.tmp_opts = TMP_OPTS;
+	in.dev_mask = x->dev_mask;
+	in.uid = c->uid;
+	in.gid = c->gid;
+	in.host_uid = x->o.host_uid ? x->o.host_uid : DEFAULT_HOST_ID;
+	in.host_gid = x->o.host_gid ? x->o.host_gid : DEFAULT_HOST_ID;
+	in.cgroup_fd = cg_fd;
+	in.landlock_abi = x->landlock_abi;
+	in.filter = &x->filter;
+
+	ret = sb_spawn(&in, &p, x->err, sizeof(x->err));
+	if (!ret) {
+		r->started = true;
+		r->start_ns = p.exec_ns - t0;
+		ret = sb_wait(&p, x->o.timeout_ms, kill_fd, &timed_out, &si);
+		if (ret) {
+			fail(x, ret, "waiting for the instance: %s", strerror(-ret));
+		} else {
+			r->timed_out = timed_out;
+			r->exited = si.si_code == CLD_EXITED;
+			if (r->exited)
+				r->exit_code = si.si_status;
+			else
+				r->signal = si.si_status;
+		}
+	}
+	empty_cgroup(cg_fd);
+	r->oom_killed = saw_oom_kill(cg_fd);
+	if (kill_fd >= 0)
+		close(kill_fd);
+	d = cgb_destroy(x->fn_fd, &cg_fd, names, 1, x->cgflags, &idx);
+	close(cg_fd);
+	if (d && !ret)
+		ret = fail(x, d, "%s/%s: destroying the instance's cgroup: %s", x->fn_path, iname,
+			   strerror(-d));
+	return ret;
+}
+
+/* ---- container mode ---- */
+
+static void crun_cmd(const char *crun, const char *root, const char *a, const char *id,
+		     const char *b)
+{
+	pid_t k = fork();
+
+	if (k == 0) {
+		if (b)
+			execlp(crun, crun, "--root", root, a, id, b, (char *)NULL);
+		else
+			execlp(crun, crun, "--root", root, a, "-f", id, (char *)NULL);
+		_exit(127);
+	}
+	if (k > 0)
+		waitpid(k, NULL, 0);
+}
+
+static int run_container(struct lnch_function *x, struct lnch_result *r)
+{
+	const char *crun = x->o.crun ? x->o.crun : "crun";
+	static const char root[] = "/run/fnlaunch/crun";
+	char id[128];
+	int status, pidfd = -1;
+	bool timed_out = false;
+	pid_t pid;
+
+	r->mode = LNCH_MODE_CONTAINER;
+	snprintf(id, sizeof(id), "fnlaunch-%s-%d-%u", x->name, getpid(), x->seq++);
+	if ((mkdir("/run/fnlaunch", 0700) && errno != EEXIST) ||
+	    (mkdir(root, 0700) && errno != EEXIST))
+		return fail(x, -errno, "mkdir %s: %s", root, strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return fail(x, -errno, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		execlp(crun, crun, "--root", root, "run", "--bundle", x->g.v->bundle, id,
+		       (char *)NULL);
+		_exit(127);
+	}
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0 && x->o.timeout_ms) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		int n;
+
+		do {
+			n = poll(&pfd, 1, x->o.timeout_ms);
+		} while (n < 0 && errno == EINTR);
+		if (n == 0) {
+			timed_out = true;
+			crun_cmd(crun, root, "kill", id, "KILL");
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return fail(x, -errno, "waiting for crun: %s", strerror(errno));
+	if (timed_out)
+		crun_cmd(crun, root, "delete", id, NULL);
+	r->timed_out = timed_out;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return fail(x, -ENOENT, "container mode: %s cannot be run", crun);
+	r->started = true;
+	r->exited = WIFEXITED(status);
+	r->exit_code = r->exited ? WEXITSTATUS(status) : 0;
+	r->signal = r->exited ? 0 : WTERMSIG(status);
+	return 0;
+}
+
+/* ---- the entry points ---- */
+
+static char *reasons_text(const struct lnch_verdict *v)
+{
+	char *s = NULL;
+
+	if (!v->nr_reasons)
+		return strdup("unverifiable");
+	if (asprintf(&s, "%s%s", v->reasons[0].message,
+		     v->nr_reasons > 1 ? " (and more: fnlaunch verify)" : "") < 0)
+		return NULL;
+	return s;
+}
+
+void lnch_function_close(struct lnch_function *x)
+{
+	if (!x)
+		return;
+	gate_close(&x->g);
+	lnch_filter_release(&x->filter);
+	if (x->fn_fd >= 0)
+		close(x->fn_fd);
+	free(x->argv);
+	free(x->envp);
+	free(x->fallback);
+	free(x);
+}
+
+static int resolve_mode(struct lnch_function *x)
+{
+	char *why;
+
+	x->mode = x->o.mode;
+	if (x->mode == LNCH_MODE_CONTAINER)
+		return 0;
+	if (x->g.v->status == LNCH_VERIFIED) {
+		x->mode = LNCH_MODE_PROCESS;
+		return 0;
+	}
+	why = reasons_text(x->g.v);
+	if (!why)
+		return -ENOMEM;
+	if (x->mode == LNCH_MODE_PROCESS) {
+		fail(x, -EINVAL, "process mode runs verified functions only: %s", why);
+		free(why);
+		return -EINVAL;
+	}
+	if (x->o.flags & LNCH_RUN_NO_FALLBACK) {
+		fail(x, -EINVAL, "unverifiable, and container mode is not allowed: %s", why);
+		free(why);
+		return -EINVAL;
+	}
+	x->mode = LNCH_MODE_CONTAINER;
+	x->fallback = why;
+	return 0;
+}
+
+int lnch_function_open(const char *bundle, const struct lnch_run_opts *opts,
+		       struct lnch_function **fn, struct lnch_verdict **verdict, char **error)
+{
+	struct lnch_function *x;
+	int ret;
+
+	*fn = NULL;
+	if (verdict)
+		*verdict = NULL;
+	if (error)
+		*error = NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->fn_fd = -1;
+	x->filter.prog_fd = -1;
+	x->o.sz = sizeof(x->o);
+	if (opts) {
+		ret = -EINVAL;
+		if (opts->sz < sizeof(size_t))
+			goto out_free;
+		memcpy(&x->o, opts, opts->sz < sizeof(x->o) ? opts->sz : sizeof(x->o));
+		for (size_t i = sizeof(x->o); i < opts->sz; i++)
+			if (((const char *)opts)[i]) {
+				ret = -E2BIG;
+				goto out_free;
+			}
+		x->o.sz = sizeof(x->o);
+		if (x->o.mode > LNCH_MODE_CONTAINER ||
+		    (x->o.flags & ~(LNCH_RUN_CLASSIC_CGROUP | LNCH_RUN_CLASSIC_FILTER |
+				    LNCH_RUN_NO_FALLBACK)))
+			goto out_free;
+	}
+	ret = gate_open(&x->g, bundle, x->o.profile_dir);
+	if (ret)
+		goto out_free;
+	if (x->g.v->status == LNCH_BAD_INPUT)
+		ret = fail(x, -EINVAL, "%s", x->g.v->error);
+	if (!ret)
+		ret = make_name(x, bundle);
+	if (!ret)
+		ret = check_node(x);
+	if (!ret)
+		ret = resolve_mode(x);
+	if (!ret && x->mode == LNCH_MODE_PROCESS)
+		ret = prepare_process(x);
+	if (ret && verdict) {
+		/* refused: the caller gets the verdict (on success the function
+		 * keeps it: lnch_function_verdict()) */
+		*verdict = x->g.v;
+		x->g.v = NULL;
+	}
+	if (ret && ret != -ENOMEM && error) {
+		*error = strdup(x->err);
+		if (!*error)
+			ret = -ENOMEM;
+	}
+	if (ret) {
+		lnch_function_close(x);
+		return ret;
+	}
+	*fn = x;
+	return 0;
+out_free:
+	free(x);
+	return ret;
+}
+
+int lnch_function_run(struct lnch_function *x, struct lnch_result **result)
+{
+	uint64_t t0 = now_ns();
+	struct lnch_result *r;
+	int ret;
+
+	*result = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	if (x->fallback) {
+		r->fallback = strdup(x->fallback);
+		if (!r->fallback) {
+			free(r);
+			return -ENOMEM;
+		}
+	}
+	x->err[0] = 0;
+	if (x->mode == LNCH_MODE_PROCESS)
+		ret = run_process(x, r, t0);
+	else
+		ret = run_container(x, r);
+	r->total_ns = now_ns() - t0;
+	/* it ran, or it did not start, or its teardown failed: the result says */
+	if (ret == -ENOMEM) {
+		lnch_result_free(r);
+		return ret;
+	}
+	if (ret) {
+		r->error = strdup(x->err);
+		if (!r->error) {
+			lnch_result_free(r);
+			return -ENOMEM;
+		}
+	}
+	*result = r;
+	return 0;
+}
+
+const struct lnch_verdict *lnch_function_verdict(const struct lnch_function *x)
+{
+	return x->g.v;
+}
+
+int lnch_run(const char *bundle, const struct lnch_run_opts *opts,
+	     struct lnch_verdict **verdict, struct lnch_result **result)
+{
+	struct lnch_function *fn;
+	char *error = NULL;
+	int ret;
+
+	*result = NULL;
+	if (verdict)
+		*verdict = NULL;
+	ret = lnch_function_open(bundle, opts, &fn, verdict, &error);
+	if (ret == -EINVAL && error) {
+		/* refused before anything was made: the result says why */
+		*result = calloc(1, sizeof(**result));
+		if (!*result) {
+			free(error);
+			return -ENOMEM;
+		}
+		(*result)->error = error;
+		return ret;
+	}
+	free(error);
+	if (ret)
+		return ret;
+	ret = lnch_function_run(fn, result);
+	if (verdict) {
+		/* the caller's copy of the verdict */
+		*verdict = fn->g.v;
+		fn->g.v = NULL;
+	}
+	lnch_function_close(fn);
+	return ret;
+}
+
+void lnch_result_free(struct lnch_result *r)
+{
+	if (!r)
+		return;
+	free(r->fallback);
+	free(r->filter_note);
+	free(r->error);
+	free(r);
+}
+
+static const char *mode_name(enum lnch_mode m)
+{
+	return m == LNCH_MODE_PROCESS ? "process" : m == LNCH_MODE_CONTAINER ? "container" : "auto";
+}
+
+char *lnch_result_json(const struct lnch_result *r)
+{
+	struct json_object *o = json_object_new_object();
+	char *s = NULL;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(r->mode)));
+	if (r->fallback)
+		json_object_object_add(o, "fallback", json_object_new_string(r->fallback));
+	if (r->error)
+		json_object_object_add(o, "error", json_object_new_string(r->error));
+	json_object_object_add(o, "started", json_object_new_boolean(r->started));
+	if (r->started) {
+		if (r->exited)
+			json_object_object_add(o, "exit_code", json_object_new_int(r->exit_code));
+		else
+			json_object_object_add(o, "signal", json_object_new_int(r->signal));
+		json_object_object_add(o, "timed_out", json_object_new_boolean(r->timed_out));
+		json_object_object_add(o, "oom_killed", json_object_new_boolean(r->oom_killed));
+	}
+	if (r->cgroup_mode)
+		json_object_object_add(o, "cgroup", json_object_new_string(r->cgroup_mode));
+	if (r->filter_mode)
+		json_object_object_add(o, "filter", json_object_new_string(r->filter_mode));
+	if (r->filter_note)
+		json_object_object_add(o, "filter_note", json_object_new_string(r->filter_note));
+	if (r->mode == LNCH_MODE_PROCESS)
+		json_object_object_add(o, "landlock_abi", json_object_new_int(r->landlock_abi));
+	if (r->start_ns)
+		json_object_object_add(o, "start_us", json_object_new_int64(r->start_ns / 1000));
+	json_object_object_add(o, "total_us", json_object_new_int64(r->total_ns / 1000));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+/* ---- crash recovery ---- */
+
+/*
+ * An instance's name ends in -PID-N, PID being the launcher process that
+ * made it: is that process gone?  (A reused PID keeps the instance: the
+ * safe side.)
+ */
+static bool owner_gone(const char *name)
+{
+	const char *last = strrchr(name, '-'), *p;
+	char *end;
+	long pid;
+
+	if (!last || last == name)
+		return false;
+	for (p = last - 1; p > name && *p != '-'; p--)
+		;
+	if (*p != '-')
+		return false;
+	pid = strtol(p + 1, &end, 10);
+	if (end != last || end == p + 1 || pid <= 0 || pid > INT_MAX)
+		return false;
+	return kill(pid, 0) && errno == ESRCH;
+}
+
+static int gc_function(int root_fd, const char *fn, unsigned int *removed, char *err,
+		       size_t errlen)
+{
+	int fd = openat(root_fd, fn, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		int cg;
+
+		if (de->d_type != DT_DIR || strncmp(de->d_name, "i-", 2) || !owner_gone(de->d_name))
+			continue;
+		cg = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg < 0)
+			continue;
+		empty_cgroup(cg);
+		close(cg);
+		if (unlinkat(fd, de->d_name, AT_REMOVEDIR) && errno != ENOENT) {
+			ret = -errno;
+			snprintf(err, errlen, "%s/%s: %s", fn, de->d_name, strerror(errno));
+			continue;
+		}
+		(*removed)++;
+	}
+	closedir(d);
+	return ret;
+}
+
+int lnch_gc(const char *cgroup_root, const char *crun, unsigned int *removed, char **error)
+{
+	char mnt[PATH_MAX], root[PATH_MAX], err[PATH_MAX + 256] = "";
+	static const char crun_root[] = "/run/fnlaunch/crun";
+	struct dirent *de;
+	int fd, ret = 0, r;
+	DIR *d;
+
+	*removed = 0;
+	if (error)
+		*error = NULL;
+	if (cgroup_root) {
+		snprintf(root, sizeof(root), "%s", cgroup_root);
+	} else {
+		ret = cgroup2_mount(mnt, sizeof(mnt));
+		if (ret) {
+			snprintf(err, sizeof(err), "no cgroup2 file system is mounted");
+			goto out;
+		}
+		if (strlen(mnt) >= sizeof(root) - 16) {
+			ret = -ENAMETOOLONG;
+			snprintf(err, sizeof(err), "%.900s: name too long", mnt);
+			goto out;
+		}
+		strcpy(root, mnt);
+		strcat(root, "/fnlaunch");
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = errno == ENOENT ? 0 : -errno;
+		if (ret)
+			snprintf(err, sizeof(err), "%s: %s", root, strerror(-ret));
+		goto containers;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		ret = -errno;
+		close(fd);
+		goto out;
+	}
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && !strncmp(de->d_name, "fn-", 3)) {
+			r = gc_function(dirfd(d), de->d_name, removed, err, sizeof(err));
+			if (r && !ret)
+				ret = r;
+		}
+	closedir(d);
+containers:
+	/* containers of launchers that are gone: crun delete -f */
+	d = opendir(crun_root);
+	while (d && (de = readdir(d))) {
+		const char *name = de->d_name;
+
+		/* fnlaunch-NAME-PID-N */
+		if (de->d_type != DT_DIR || strncmp(name, "fnlaunch-", 9) || !owner_gone(name))
+			continue;
+		crun_cmd(crun ? crun : "crun", crun_root, "delete", name, NULL);
+		(*removed)++;
+	}
+	if (d)
+		closedir(d);
+out:
+	if (ret && error && err[0])
+		*error = strdup(err);
+	return ret;
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Process mode: start one instance of a verified function as a sandboxed
+ * process.  The parent prepares everything that allocates (paths, argv,
+ * the filter) and then clone3()s the child straight into the instance's
+ * cgroup (CLONE_INTO_CGROUP) in new user, PID, IPC, UTS and mount
+ * namespaces.  The child makes raw system calls only, in this order:
+ *
+ *   1. wait until the parent has written its uid_map and gid_map (the
+ *      function's uid and gid map to an unprivileged host uid and gid);
+ *   2. make every mount private, bind the rootfs onto itself, make that
+ *      tree read-only, nosuid and nodev (mount_setattr(), recursively),
+ *      mount a private tmpfs (nosuid, nodev, noexec) on its /tmp and bind
+ *      the host's /dev/null, /dev/zero, /dev/full, /dev/random and
+ *      /dev/urandom over the files of those names the rootfs has;
+ *   3. pivot_root() into it and detach the old root;
+ *   4. set the hostname; lock the securebits (no root privileges on
+ *      execve(), no ambient capabilities), empty the bounding set, drop
+ *      supplementary groups, take the function's gid and uid and empty
+ *      the capability sets;
+ *   5. no_new_privs, then a Landlock domain: the rootfs read and execute
+ *      only, /tmp read and write but not execute, the device files read
+ *      and write; TCP bind refused (ABI 4); signals and abstract Unix
+ *      sockets scoped to the domain (ABI 6);
+ *   6. every descriptor but 0-2 closed on exec;
+ *   7. the function's seccomp filter (filter.c), and execve(), which the
+ *      function's profile must allow.
+ *
+ * A step that fails writes (step, errno) to a close-on-exec pipe and the
+ * child exits 127; the parent reads EOF when execve() succeeded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/landlock.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <linux/securebits.h>
+#include "sandbox.h"
+
+/* Landlock beyond the uapi headers of Debian bookworm (Linux 6.1) */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)
+#endif
+#define LL_FS_IOCTL_DEV			(1ULL << 15)
+#define LL_NET_BIND_TCP			(1ULL << 0)
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET	(1ULL << 0)
+#define LL_SCOPE_SIGNAL			(1ULL << 1)
+#define LL_RULE_PATH_BENEATH		1
+
+struct ll_ruleset_attr {
+	__u64 handled_access_fs;
+	__u64 handled_access_net;
+	__u64 scoped;
+};
+
+struct ll_path_beneath {
+	__u64 allowed_access;
+	__s32 parent_fd;
+} __attribute__((packed));
+
+static const char *const step_names[] = {
+	[SB_STEP_SYNC] = "waiting for the user namespace's maps",
+	[SB_STEP_PRIVATE] = "making the mounts private",
+	[SB_STEP_BIND_ROOT] = "binding the rootfs",
+	[SB_STEP_RDONLY] = "making the rootfs read-only",
+	[SB_STEP_TMP] = "mounting a tmpfs on /tmp",
+	[SB_STEP_DEV] = "binding the device files",
+	[SB_STEP_PIVOT] = "pivot_root() into the rootfs",
+	[SB_STEP_HOSTNAME] = "setting the hostname",
+	[SB_STEP_CREDS] = "taking the function's uid and gid",
+	[SB_STEP_CAPS] = "dropping capabilities",
+	[SB_STEP_LANDLOCK] = "restricting the instance with Landlock",
+	[SB_STEP_SECCOMP] = "installing the seccomp filter",
+	[SB_STEP_EXEC] = "execve() of the function",
+};
+
+const char *sb_step_name(int step)
+{
+	if (step < 0 || step >= SB_STEP_MAX || !step_names[step])
+		return "starting the instance";
+	return step_names[step];
+}
+
+static const char *const dev_files[] = { "null", "zero", "full", "random", "urandom" };
+
+int sb_landlock_abi(void)
+{
+	int abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+	return abi < 0 ? 0 : abi;
+}
+
+static __u64 fs_rights(int abi)
+{
+	__u64 all = (1ULL << 13) - 1;	/* ABI 1: EXECUTE .. MAKE_SYM */
+
+	if (abi >= 2)
+		all |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		all |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		all |= LL_FS_IOCTL_DEV;
+	return all;
+}
+
+/* The child's side.  Raw system calls only: it never returns. */
+static void __attribute__((noreturn)) child(const struct sb_instance *in, int sync_fd, int err_fd)
+{
+	struct sb_error e = { .step = SB_STEP_SYNC };
+	struct mount_attr ma = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	};
+	char c;
+	int fd;
+
+	if (read(sync_fd, &c, 1) != 1)
+		goto fail_einval;
+	close(sync_fd);
+
+	e.step = SB_STEP_PRIVATE;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		goto fail;
+	e.step = SB_STEP_BIND_ROOT;
+	if (mount(in->rootfs, in->rootfs, NULL, MS_BIND | MS_REC, NULL) || chdir(in->rootfs))
+		goto fail;
+	e.step = SB_STEP_RDONLY;
+	if (mount_setattr(AT_FDCWD, ".", AT_RECURSIVE, &ma, sizeof(ma)))
+		goto fail;
+	e.step = SB_STEP_TMP;
+	if (in->has_tmp && mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				 in->tmp_opts))
+		goto fail;
+	e.step = SB_STEP_DEV;
+	for (unsigned int i = 0; i < sizeof(dev_files) / sizeof(dev_files[0]); i++) {
+		char host[32] = "/dev/", in_root[32] = "dev/";
+
+		if (!(in->dev_mask & (1u << i)))
+			continue;
+		strcat(host, dev_files[i]);
+		strcat(in_root, dev_files[i]);
+		if (mount(host, in_root, NULL, MS_BIND, NULL))
+			goto fail;
+	}
+	e.step = SB_STEP_PIVOT;
+	if (syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
+		goto fail;
+	e.step = SB_STEP_HOSTNAME;
+	if (sethostname(in->hostname, strlen(in->hostname)))
+		goto fail;
+
+	e.step = SB_STEP_CAPS;
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+		  SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0) ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
+		goto fail;
+	for (int cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+			goto fail;
+	e.step = SB_STEP_CREDS;
+	if (setgroups(0, NULL) || setresgid(in->gid, in->gid, in->gid) ||
+	    setresuid(in->uid, in->uid, in->uid))
+		goto fail;
+	e.step = SB_STEP_CAPS;
+	{
+		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct d[2] = { 0 };
+
+		if (syscall(SYS_capset, &h, d))
+			goto fail;
+	}
+
+	e.step = SB_STEP_LANDLOCK;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		goto fail;
+	if (in->landlock_abi > 0) {
+		__u64 fs = fs_rights(in->landlock_abi);
+		struct ll_ruleset_attr ra = { .handled_access_fs = fs };
+		size_t ra_size = sizeof(ra.handled_access_fs);
+		struct ll_path_beneath pb;
+		int rs;
+
+		if (in->landlock_abi >= 4) {
+			ra.handled_access_net = LL_NET_BIND_TCP;
+			ra_size = offsetof(struct ll_ruleset_attr, scoped);
+		}
+		if (in->landlock_abi >= 6) {
+			ra.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+			ra_size = sizeof(ra);
+		}
+		rs = syscall(SYS_landlock_create_ruleset, &ra, ra_size, 0);
+		if (rs < 0)
+			goto fail;
+		pb.parent_fd = open("/", O_PATH | O_CLOEXEC);
+		pb.allowed_access = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
+				    LANDLOCK_ACCESS_FS_READ_DIR;
+		if (pb.parent_fd < 0 ||
+		    syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0))
+			goto fail;
+		close(pb.parent_fd);
+		if (in->has_tmp) {
+			pb.parent_fd = open("/tmp", O_PATH | O_CLOEXEC);
+			pb.allowed_access = fs & ~(__u64)LANDLOCK_ACCESS_FS_EXECUTE & ~LL_FS_IOCTL_DEV;
+			if (pb.parent_fd < 0 ||
+			    syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0))
+				goto fail;
+			close(pb.parent_fd);
+		}
+		for (unsigned int i = 0; i < sizeof(dev_files) / sizeof(dev_files[0]); i++) {
+			char path[32] = "/dev/";
+
+			if (!(in->dev_mask & (1u << i)))
+				continue;
+			strcat(path, dev_files[i]);
+			pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
+			pb.allowed_access = (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
+					     LANDLOCK_ACCESS_FS_TRUNCATE) & fs;
+			if (pb.parent_fd < 0 ||
+			    syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0))
+				goto fail;
+			close(pb.parent_fd);
+		}
+		if (syscall(SYS_landlock_restrict_self, rs, 0))
+			goto fail;
+		close(rs);
+	}
+
+	/* before the filter, which need not allow close_range() */
+	e.step = SB_STEP_EXEC;
+	fd = syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (fd)
+		goto fail;
+	e.step = SB_STEP_SECCOMP;
+	if (lnch_filter_install(in->filter))
+		goto fail;
+
+	/* the function's profile must allow execve(), as for runc and crun */
+	e.step = SB_STEP_EXEC;
+	execve(in->path, in->argv, in->envp);
+fail:
+	e.err = errno;
+	goto out;
+fail_einval:
+	e.err = EINVAL;
+out:
+	if (write(err_fd, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int write_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size_t errlen)
+{
+	struct clone_args ca = {
+		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID |
+			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS,
+		.exit_signal = SIGCHLD,
+		.cgroup = in->cgroup_fd,
+	};
+	int sync[2], errp[2], pidfd = -1, ret;
+	char map[64];
+	struct sb_error e;
+	ssize_t n;
+	pid_t pid;
+
+	p->pidfd = -1;
+	ca.pidfd = (uintptr_t)&pidfd;
+	if (pipe2(sync, O_CLOEXEC))
+		return -errno;
+	if (pipe2(errp, O_CLOEXEC)) {
+		ret = -errno;
+		close(sync[0]);
+		close(sync[1]);
+		return ret;
+	}
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		close(sync[1]);
+		close(errp[0]);
+		child(in, sync[0], errp[1]);
+	}
+	ret = pid < 0 ? -errno : 0;
+	close(sync[0]);
+	close(errp[1]);
+	if (ret) {
+		snprintf(err, errlen, "clone3(CLONE_INTO_CGROUP | CLONE_NEWUSER | CLONE_NEWPID | ...): %s",
+			 strerror(-ret));
+		goto out;
+	}
+	p->pid = pid;
+	p->pidfd = pidfd;
+	snprintf(map, sizeof(map), "%u %u 1\n", in->uid, in->host_uid);
+	ret = write_file(pid, "uid_map", map);
+	if (!ret) {
+		snprintf(map, sizeof(map), "%u %u 1\n", in->gid, in->host_gid);
+		ret = write_file(pid, "gid_map", map);
+	}
+	if (ret) {
+		snprintf(err, errlen, "writing the instance's uid_map/gid_map: %s", strerror(-ret));
+		/* the child sees EOF and exits */
+		goto out;
+	}
+	if (write(sync[1], "g", 1) != 1) {
+		ret = -errno;
+		snprintf(err, errlen, "starting the instance: %s", strerror(-ret));
+		goto out;
+	}
+	n = read(errp[0], &e, sizeof(e));
+	p->exec_ns = now_ns();
+	if (n == (ssize_t)sizeof(e)) {
+		ret = -(e.err ? e.err : EINVAL);
+		snprintf(err, errlen, "%s: %s", sb_step_name(e.step), strerror(e.err));
+		p->failed_step = e.step;
+	} else if (n != 0) {
+		ret = -EIO;
+		snprintf(err, errlen, "the instance failed before execve() without saying why");
+	}
+out:
+	if (sync[1] >= 0)
+		close(sync[1]);
+	close(errp[0]);
+	if (ret && p->pidfd >= 0) {
+		waitid(P_PIDFD, p->pidfd, NULL, WEXITED);
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	return ret;
+}
+
+int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, bool *timed_out, siginfo_t *si)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	int r;
+
+	*timed_out = false;
+	do {
+		r = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
+	} while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		*timed_out = true;
+		/* the whole instance: the function and whatever it forked */
+		if (kill_fd < 0 || write(kill_fd, "1", 1) != 1)
+			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+	}
+	memset(si, 0, sizeof(*si));
+	while (waitid(P_PIDFD, p->pidfd, si, WEXITED) < 0)
+		if (errno != EINTR)
+			return -errno;
+	close(p->pidfd);
+	p->pidfd = -1;
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Process mode's sandbox (sandbox.c): one instance, started and waited for. */
+#ifndef LNCH_SANDBOX_H
+#define LNCH_SANDBOX_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "filter.h"
+
+enum sb_step {
+	SB_STEP_SYNC,
+	SB_STEP_PRIVATE,
+	SB_STEP_BIND_ROOT,
+	SB_STEP_RDONLY,
+	SB_STEP_TMP,
+	SB_STEP_DEV,
+	SB_STEP_PIVOT,
+	SB_STEP_HOSTNAME,
+	SB_STEP_CREDS,
+	SB_STEP_CAPS,
+	SB_STEP_LANDLOCK,
+	SB_STEP_SECCOMP,
+	SB_STEP_EXEC,
+	SB_STEP_MAX,
+};
+
+/* What the child reports when a step fails. */
+struct sb_error {
+	int step;
+	int err;
+};
+
+/* Everything the child needs, prepared by the parent (nothing allocates after clone3()). */
+struct sb_instance {
+	const char *rootfs;		/* host path of the bundle's rootfs */
+	const char *path;		/* the executable, inside the rootfs */
+	char *const *argv, *const *envp;
+	const char *hostname;
+	bool has_tmp;			/* the rootfs has a /tmp directory */
+	const char *tmp_opts;		/* tmpfs options of /tmp */
+	unsigned int dev_mask;		/* which of null, zero, full, random, urandom to bind */
+	unsigned int uid, gid;		/* the function's, inside its user namespace */
+	unsigned int host_uid, host_gid;	/* what they map to */
+	int cgroup_fd;			/* CLONE_INTO_CGROUP */
+	int landlock_abi;		/* 0: no Landlock */
+	const struct lnch_filter *filter;	/* the function's seccomp filter */
+};
+
+struct sb_process {
+	pid_t pid;
+	int pidfd;
+	uint64_t exec_ns;		/* CLOCK_MONOTONIC when execve() succeeded */
+	int failed_step;
+};
+
+/* The Landlock ABI of the running kernel, 0 if it has none. */
+int sb_landlock_abi(void);
+const char *sb_step_name(int step);
+/*
+ * Start @in.  Returns 0 once the function's execve() succeeded, with @p
+ * set (wait for it with sb_wait()); or -errno with the failed step and
+ * the reason in @err, the child reaped.
+ */
+int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size_t errlen);
+/*
+ * Wait for @p to exit, for at most @timeout_ms (0: no limit); on the
+ * timeout kill the instance through @kill_fd (its cgroup.kill, or -1: the
+ * process alone) and set *@timed_out.  Reaps it into @si.
+ */
+int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, bool *timed_out, siginfo_t *si);
+
+#endif

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * launch-bench: cold starts of one function, the same OCI bundle, in each
+ * way the worker can start it, at several concurrencies:
+ *
+ *   floor      fork() + execve() + wait of the bundle's executable (its
+ *              path on the host), no isolation at all
+ *   process    process mode (lnch_function_run() of a function opened
+ *              once: the gate and the filter's load are not counted): a
+ *              cgroup made and destroyed per instance, the namespaces, the
+ *              mounts, Landlock and the seccomp filter (seccomp-eBPF where
+ *              the kernel has it)
+ *   process-classic  the same with mkdir(2)/rmdir(2) and a classic filter:
+ *              what process mode does without the series
+ *   crun       crun run of the bundle
+ *
+ * An instance's latency is from the call (fork for the floor) to the
+ * function's exit and teardown ("total"); for the floor and process mode
+ * also to its execve() ("start").  C concurrent workers (forked) each
+ * start instances back to back until N are done; instances/s is N over
+ * the wall time.  The function's output goes to /dev/null.
+ *
+ * usage: launch-bench [-n N] [-c C[,C...]] [-m MODE[,MODE...]] [-t NAME]
+ *                     [--profiles DIR] BUNDLE
+ * Output: one line per mode and concurrency,
+ *   MODE c=C n=N per_s=R start_p50_us=.. start_p99_us=.. total_p50_us=.. total_p99_us=.. failed=F
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "launcher.h"
+
+struct sample {
+	uint64_t start_ns, total_ns;
+	int ok;
+};
+
+static const char *profiles;
+static const char *bundle;
+static const char *fname = "bench";
+static char floor_path[4096];
+static char *floor_argv[64];
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* fork + execve + wait, execve's success seen as EOF on a CLOEXEC pipe */
+static void run_floor(struct sample *s)
+{
+	uint64_t t0 = now_ns();
+	int p[2], st;
+	char c;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		execv(floor_path, floor_argv);
+		_exit(127);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) == 0)
+		s->start_ns = now_ns() - t0;
+	close(p[0]);
+	if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		s->ok = 1;
+	s->total_ns = now_ns() - t0;
+}
+
+static void run_launcher(struct sample *s, struct lnch_function *fn)
+{
+	struct lnch_result *r = NULL;
+	uint64_t t0 = now_ns();
+
+	if (lnch_function_run(fn, &r) == 0 && r->started && !r->error && r->exited &&
+	    r->exit_code == 0)
+		s->ok = 1;
+	s->total_ns = now_ns() - t0;
+	if (r)
+		s->start_ns = r->start_ns;
+	lnch_result_free(r);
+}
+
+/* the function, prepared once per mode as a worker's daemon would */
+static struct lnch_function *open_fn(const char *mode)
+{
+	struct lnch_run_opts o = {
+		.sz = sizeof(o), .profile_dir = profiles, .mode = LNCH_MODE_PROCESS, .name = fname,
+	};
+	struct lnch_function *fn;
+	char *err = NULL;
+
+	if (!strcmp(mode, "process-classic"))
+		o.flags = LNCH_RUN_CLASSIC_CGROUP | LNCH_RUN_CLASSIC_FILTER;
+	else if (!strcmp(mode, "crun"))
+		o.mode = LNCH_MODE_CONTAINER;
+	else if (strcmp(mode, "process"))
+		return NULL;
+	if (lnch_function_open(bundle, &o, &fn, NULL, &err)) {
+		fprintf(stderr, "launch-bench: %s: %s: %s\n", mode, bundle, err ? err : "out of memory");
+		exit(1);
+	}
+	free(err);
+	return fn;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(uint64_t *v, int n, double p)
+{
+	int i;
+
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	i = (int)(p * (n - 1) + 0.5);
+	return v[i] / 1000.0;
+}
+
+static int one(const char *mode, int conc, int n)
+{
+	struct sample *s = mmap(NULL, n * sizeof(*s), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int *next = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct lnch_function *fn = open_fn(mode);
+	uint64_t *starts, *totals, t0, wall;
+	int failed = 0, ns = 0, nt = 0;
+
+	if (s == MAP_FAILED || next == MAP_FAILED)
+		return -1;
+	memset(s, 0, n * sizeof(*s));
+	*next = 0;
+	t0 = now_ns();
+	for (int w = 0; w < conc; w++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -1;
+		if (pid)
+			continue;
+		for (;;) {
+			int i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
+
+			if (i >= n)
+				_exit(0);
+			if (fn)
+				run_launcher(&s[i], fn);
+			else
+				run_floor(&s[i]);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	wall = now_ns() - t0;
+	starts = calloc(n, sizeof(*starts));
+	totals = calloc(n, sizeof(*totals));
+	for (int i = 0; i < n; i++) {
+		if (!s[i].ok) {
+			failed++;
+			continue;
+		}
+		if (s[i].start_ns)
+			starts[ns++] = s[i].start_ns;
+		totals[nt++] = s[i].total_ns;
+	}
+	printf("%s c=%d n=%d per_s=%.1f start_p50_us=%.0f start_p99_us=%.0f total_p50_us=%.0f total_p99_us=%.0f failed=%d\n",
+	       mode, conc, n, nt * 1e9 / wall, pct(starts, ns, 0.5), pct(starts, ns, 0.99),
+	       pct(totals, nt, 0.5), pct(totals, nt, 0.99), failed);
+	fflush(stdout);
+	free(starts);
+	free(totals);
+	munmap(s, n * sizeof(*s));
+	munmap(next, sizeof(int));
+	lnch_function_close(fn);
+	return failed;
+}
+
+/* the executable and argv of the bundle's function, from the gate */
+static int floor_setup(void)
+{
+	struct lnch_gate_opts o = { .sz = sizeof(o), .profile_dir = profiles };
+	struct lnch_verdict *v;
+	char rootfs[4096];
+
+	if (lnch_gate_check_opts(bundle, &o, &v) || v->status == LNCH_BAD_INPUT) {
+		fprintf(stderr, "launch-bench: %s: %s\n", bundle, v ? v->error : "out of memory");
+		return -1;
+	}
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
+	snprintf(floor_path, sizeof(floor_path), "%s%s", rootfs, v->executable);
+	for (int i = 0; i < v->config.nr_args && i < 63; i++)
+		floor_argv[i] = strdup(v->config.args[i]);
+	lnch_verdict_free(v);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "profiles", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *concs = strdup("1,4,16,64"), *modes = strdup("floor,process,process-classic,crun");
+	int n = 200, c, bad = 0, devnull, out;
+
+	while ((c = getopt_long(argc, argv, "n:c:m:t:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'c':
+			concs = strdup(optarg);
+			break;
+		case 'm':
+			modes = strdup(optarg);
+			break;
+		case 't':
+			fname = optarg;
+			break;
+		case 'p':
+			profiles = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || n < 1) {
+		fprintf(stderr, "usage: launch-bench [-n N] [-c C,...] [-m MODE,...] [-t NAME] [--profiles DIR] BUNDLE\n");
+		return 2;
+	}
+	bundle = argv[optind];
+	if (floor_setup())
+		return 1;
+	/* the figures go to standard output, the function's output nowhere */
+	out = dup(1);
+	devnull = open("/dev/null", O_WRONLY);
+	if (out < 0 || devnull < 0 || dup2(devnull, 1) < 0)
+		return 1;
+	stdout = fdopen(out, "w");
+	if (!stdout)
+		return 1;
+	printf("# launch-bench n=%d bundle=%s\n", n, bundle);
+	for (char *m = strtok(modes, ","), *sm; m; m = strtok(NULL, ",")) {
+		if (strcmp(m, "floor") && strcmp(m, "process") && strcmp(m, "process-classic") &&
+		    strcmp(m, "crun")) {
+			fprintf(stderr, "launch-bench: unknown mode %s\n", m);
+			return 2;
+		}
+		char *cs = strdup(concs);
+
+		for (char *cc = strtok_r(cs, ",", &sm); cc; cc = strtok_r(NULL, ",", &sm))
+			bad |= one(m, atoi(cc), n) != 0;
+		free(cs);
+	}
+	return bad;
+}

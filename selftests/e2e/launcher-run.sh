@@ -1,0 +1,272 @@
+#!/bin/bash
+# End to end: `fnlaunch run`, the function launcher's one-shot runner, as
+# root in the guest.  The function is fn-probe (selftests/e2e/fn-probe.c,
+# freestanding, so that the gate verifies it), in an OCI bundle made here;
+# each check runs one of its commands in process mode and checks what the
+# instance could not do, the exit status and the JSON report:
+#   - it runs, verified, in a cgroup made by CGROUP_IOC_CREATE where the
+#     kernel has it (mkdir(2) otherwise, and with --classic-cgroup);
+#   - PID 1 of its own PID namespace; a host process and kill(-1) out of
+#     reach, a neighbour instance unharmed; the rootfs read-only; /tmp
+#     writable, private to the instance and not executable; setuid(2),
+#     mount(2) and bpf(2) hidden from the gate still refused by the
+#     filter; int 0x80 and x32 system calls hidden the same way killed
+#     (SIGSYS); memory.max (an OOM kill, neighbour unharmed) and pids.max
+#     (a fork bomb stopped) seeded from the config; the hostname its own;
+#     a timeout kills it; the filter is seccomp-eBPF where the kernel has
+#     it, and its second phase, once reached, holds (--classic-filter: a
+#     classic filter of the first phase);
+#   - no instance cgroup is left behind; a launcher killed during an
+#     invocation leaves its instance running in its cgroup, which
+#     fnlaunch gc kills and removes (a live launcher's it leaves alone);
+#   - an unverifiable function: refused with its reason by --no-fallback
+#     and by --mode process, run by crun in auto mode with the reason
+#     said; container mode on its own; limits beyond the node refused
+#     before anything is made.
+# Usage: launcher-run.sh TOOLS-DIR.  Prints TAP.
+set -u
+tools=${1:?usage: launcher-run.sh TOOLS-DIR}
+fnlaunch=$tools/fnlaunch
+profiles=$tools/seccomp-profiles
+cgmnt=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+croot=$cgmnt/e2e-fnlaunch
+tmp=$(mktemp -d)
+n=0 fails=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
+# shellcheck disable=SC2317 # the EXIT trap runs it
+cleanup() {
+	find "$croot" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
+	rmdir "$croot" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "TAP version 13"
+echo "1..31"
+
+# bundle DIR SYSCALLS [MEMORY-LIMIT] [ARGS-JSON] [PHASES-JSON]: fn-probe's bundle
+bundle() {
+	local names="" s
+	for s in $2; do names+="${names:+,}\"$s\""; done
+	mkdir -p "$1/rootfs/bin" "$1/rootfs/tmp" "$1/rootfs/dev" "$1/rootfs/proc"
+	cp "$tools/fn-probe" "$1/rootfs/bin/fn-probe"
+	: >"$1/rootfs/dev/null"
+	cat >"$1/config.json" <<EOF
+{
+  "ociVersion": "1.0.2",
+  "process": { "args": ${4:-[\"/bin/fn-probe\", \"hello\"]}, "cwd": "/", "env": ["PATH=/bin"], "noNewPrivileges": true,
+               "user": { "uid": 1000, "gid": 1000 } },
+  "root": { "path": "rootfs", "readonly": true },
+  "hostname": "probe",
+  "annotations": { "org.serverless-worker.tier": "restricted-io" },
+  "linux": {
+    "namespaces": [ { "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" } ],
+    "resources": { "memory": { "limit": ${3:-33554432} }, "pids": { "limit": 16 } },
+    "seccomp": { "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+                 "architectures": ["SCMP_ARCH_X86_64"],
+                 "syscalls": [ { "names": [$names], "action": "SCMP_ACT_ALLOW" } ]${5:+,
+                 \"phases\": $5} }
+  },
+  "mounts": [ { "destination": "/proc", "type": "proc", "source": "proc" },
+              { "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+                "options": ["nosuid", "strictatime", "mode=755", "size=65536k"] } ]
+}
+EOF
+}
+
+SYSCALLS="read write close mmap nanosleep getpid fork execve exit wait4 kill uname openat exit_group"
+b=$tmp/probe
+bundle "$b" "$SYSCALLS"
+
+# run ARGS...: fnlaunch run of the probe with ARGS; $rc, $tmp/out,
+# $tmp/err, $tmp/report
+run() {
+	rc=0
+	"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name probe \
+		--report "$tmp/report" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+}
+# probe CMD [ARG]: run fn-probe CMD ARG in process mode (config's args replaced)
+probe() {
+	local args="[\"/bin/fn-probe\", \"$1\"${2:+, \"$2\"}]"
+	bundle "$b" "$SYSCALLS" 33554432 "$args"
+	run --mode process "${@:3}" "$b"
+}
+field() {
+	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(r.get(sys.argv[2]))" \
+		"$tmp/report" "$1" 2>/dev/null
+}
+show() { echo "exit $rc; out: $(tr '\n' ' ' <"$tmp/out"); err: $(tr '\n' ' ' <"$tmp/err"); report: $(cat "$tmp/report" 2>/dev/null)"; }
+
+# what libcgbatch's CLI finds the kernel has: batch or classic
+want_cg=$("$tools/cgbatch" probe "$cgmnt")
+
+# seccomp-eBPF where the kernel's BTF has its program type
+want_filter=classic
+grep -qa BPF_PROG_TYPE_SECCOMP /sys/kernel/btf/vmlinux 2>/dev/null && want_filter=seccomp-ebpf
+
+probe hello
+if [ "$rc" = 0 ] && grep -q "hello from fn-probe" "$tmp/out" && [ "$(field mode)" = process ] &&
+	[ "$(field started)" = True ] && [ "$(field filter)" = "$want_filter" ] &&
+	[ "$(field landlock_abi)" -ge 1 ] 2>/dev/null; then
+	ok "verified function runs in process mode (filter $want_filter, start $(field start_us) us)"
+else nok "process mode: $(show)"; fi
+if [ "$(field cgroup)" = "$want_cg" ]; then ok "its cgroup was made the $want_cg way, as cgbatch probe says"
+else nok "cgroup mode $(field cgroup), cgbatch probe says $want_cg"; fi
+
+# one instance tries pid1, kill, kill-all, write-root, tmp, denied,
+# devnull and hostname (fn-probe suite), a line each
+probe suite $$
+for t in "pid1:PID 1 of its own PID namespace" \
+	"kill:a host process cannot be signalled (ESRCH)" \
+	"kill-all:kill(-1, SIGKILL) reaches nothing" \
+	"write-root:the rootfs is read-only (EROFS)" \
+	"tmp:/tmp is writable and not executable (EACCES)" \
+	"denied:setuid, mount and bpf outside the profile and hidden from the gate: the profile's errno (EPERM)" \
+	"devnull:/dev/null is the host's, writable" \
+	"hostname:its hostname is its function's name"; do
+	if grep -q "^${t%%:*}: passed$" "$tmp/out" &&
+		{ [ "${t%%:*}" != hostname ] || grep -q "^hostname: probe$" "$tmp/out"; }; then
+		ok "${t#*:}"
+	else nok "${t#*:}: $(show)"; fi
+done
+if [ "$rc" = 0 ]; then ok "... all in one instance, which exited 0"; else nok "suite: $(show)"; fi
+
+# a neighbour keeps running while another instance exhausts its memory
+bundle "$tmp/nb" "$SYSCALLS" 33554432 '["/bin/fn-probe", "sleep", "4"]'
+"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name neighbour --mode process \
+	"$tmp/nb" >"$tmp/nb.out" 2>&1 &
+nb=$!
+sleep 1
+probe memory 64
+if [ "$rc" = 137 ] && [ "$(field oom_killed)" = True ] && ! grep -q "touched it all" "$tmp/out"; then
+	ok "64 MiB against memory.max 32 MiB: OOM-killed (exit 137)"
+else nok "memory: $(show)"; fi
+if wait "$nb"; then ok "the neighbour instance ran to its end meanwhile"
+else nok "neighbour: exit $?: $(cat "$tmp/nb.out")"; fi
+
+probe forkbomb
+if [ "$rc" = 0 ] && grep -qE "forked ([0-9]|1[0-5]) before -11" "$tmp/out"; then
+	ok "fork bomb stopped by pids.max 16: $(grep -o 'forked [0-9]*' "$tmp/out")"
+else nok "fork bomb: $(show)"; fi
+
+probe i386
+if [ "$rc" = 159 ] && [ "$(field signal)" = 31 ] && ! grep -q returned "$tmp/out"; then
+	ok "int 0x80 hidden from the gate: killed by SIGSYS"
+else nok "i386: $(show)"; fi
+probe x32
+if [ "$rc" = 159 ] && [ "$(field signal)" = 31 ] && ! grep -q returned "$tmp/out"; then
+	ok "x32 system call hidden from the gate: killed by SIGSYS"
+else nok "x32: $(show)"; fi
+
+probe sleep 30 --timeout 1
+if [ "$rc" = 124 ] && [ "$(field timed_out)" = True ]; then ok "--timeout 1 kills a 30 s instance (exit 124)"
+else nok "timeout: $(show)"; fi
+
+# two instances at once, each writing /tmp/s: each keeps its own
+bundle "$tmp/s1" "$SYSCALLS" 33554432 '["/bin/fn-probe", "secret", "/tmp/s"]'
+bundle "$tmp/s2" "$SYSCALLS" 33554432 '["/bin/fn-probe", "secret", "/tmp/s"]'
+"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name s --mode process "$tmp/s1" >"$tmp/s1.out" 2>&1 &
+s1=$!
+"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name s --mode process "$tmp/s2" >"$tmp/s2.out" 2>&1
+s2rc=$?
+wait "$s1"
+s1rc=$?
+if [ "$s1rc" = 0 ] && [ "$s2rc" = 0 ]; then ok "two instances' /tmp are their own"
+else nok "secret: $s1rc $s2rc: $(cat "$tmp/s1.out" "$tmp/s2.out" | tr '\n' ' ')"; fi
+
+# phases: openat refused once getpid() was called, in the process and its children
+bundle "$b" "$SYSCALLS" 33554432 '["/bin/fn-probe", "phase"]' \
+	'[{"name": "serve", "after": ["getpid"], "syscalls": [{"names": ["read", "write", "close", "mmap", "nanosleep", "getpid", "fork", "exit", "wait4", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}]'
+if [ "$want_filter" = seccomp-ebpf ]; then
+	run --mode process "$b"
+	if [ "$rc" = 0 ] && [ "$(grep -c held "$tmp/out")" = 3 ]; then
+		ok "a phase, once reached, holds for the process and its children"
+	else nok "phase: $(show)"; fi
+else
+	ok "# SKIP phases need the seccomp-eBPF filter"
+fi
+bundle "$b" "$SYSCALLS" 33554432 '["/bin/fn-probe", "phase"]'
+run --mode process --classic-filter "$b"
+if [ "$rc" = 1 ] && [ "$(field filter)" = classic ] && grep -q "phase serve: openat(/dev/null): [0-9]" "$tmp/out"; then
+	ok "--classic-filter: a classic filter (one phase: the probe sees openat still allowed)"
+else nok "classic filter: $(show)"; fi
+
+probe hello "" --classic-cgroup
+if [ "$rc" = 0 ] && [ "$(field cgroup)" = classic ]; then ok "--classic-cgroup: mkdir(2) and rmdir(2)"
+else nok "classic cgroup: $(show)"; fi
+
+left=$(find "$croot" -mindepth 2 -type d -name 'i-*' 2>/dev/null | wc -l)
+if [ "$left" = 0 ] && [ -d "$croot/fn-probe" ]; then ok "no instance cgroup left behind"
+else nok "$left instance cgroups left: $(find "$croot" -mindepth 2 -type d | tr '\n' ' ')"; fi
+
+# a launcher killed mid-invocation: its instance runs on, accounted for
+# in its cgroup, until fnlaunch gc kills and removes it; a live
+# launcher's instance is left alone
+bundle "$tmp/crash" "$SYSCALLS" 33554432 '["/bin/fn-probe", "sleep", "60"]'
+"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name crash --mode process \
+	"$tmp/crash" >/dev/null 2>&1 &
+victim=$!
+bundle "$tmp/live" "$SYSCALLS" 33554432 '["/bin/fn-probe", "sleep", "6"]'
+"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name live --mode process \
+	"$tmp/live" >"$tmp/live.out" 2>&1 &
+live=$!
+sleep 2
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+orphan=$(cat "$croot"/fn-crash/i-"$victim"-*/cgroup.procs 2>/dev/null)
+gc_out=$("$fnlaunch" gc --cgroup-root "$croot" 2>&1)
+gc_rc=$?
+if [ -n "$orphan" ] && [ "$gc_rc" = 0 ] && echo "$gc_out" | grep -q "removed 1 instance " &&
+	! ls -d "$croot"/fn-crash/i-* >/dev/null 2>&1 &&
+	{ [ ! -e "/proc/$orphan" ] || grep -q '^State:.*Z' "/proc/$orphan/status"; }; then
+	ok "launcher killed: its instance ($orphan) found, killed and its cgroup removed by fnlaunch gc"
+else nok "gc: orphan '$orphan', gc exit $gc_rc: $gc_out; left: $(ls -d "$croot"/fn-crash/i-* 2>&1)"; fi
+if wait "$live"; then ok "fnlaunch gc left a live launcher's instance alone"
+else nok "live instance: exit $?: $(cat "$tmp/live.out")"; fi
+
+# an unverifiable function: its profile lacks kill(2), which it has a site of
+u=$tmp/unverified
+bundle "$u" "${SYSCALLS/kill /}"
+run --no-fallback "$u"
+if [ "$rc" = 125 ] && grep -q "container mode is not allowed: .*kill (62), which linux.seccomp does not allow" "$tmp/err" &&
+	[ "$(field started)" = False ]; then
+	ok "unverifiable, --no-fallback: refused with the reason (exit 125)"
+else nok "no-fallback: $(show)"; fi
+run --mode process "$u"
+if [ "$rc" = 125 ] && grep -q "process mode runs verified functions only" "$tmp/err"; then
+	ok "--mode process refuses an unverifiable function"
+else nok "mode process: $(show)"; fi
+
+if command -v crun >/dev/null; then
+	run "$u"
+	if [ "$rc" = 0 ] && [ "$(field mode)" = container ] && grep -q "hello from fn-probe" "$tmp/out" &&
+		grep -q "container mode: .*kill (62), which linux.seccomp does not allow" "$tmp/err"; then
+		ok "auto mode runs it with crun and says why"
+	else nok "fallback: $(show)"; fi
+	bundle "$tmp/c" "$SYSCALLS"
+	run --mode container "$tmp/c"
+	if [ "$rc" = 0 ] && grep -q "hello from fn-probe" "$tmp/out" && [ "$(field mode)" = container ]; then
+		ok "container mode runs the function with crun"
+	else nok "container mode: $(show)"; fi
+else
+	ok "# SKIP no crun"
+	ok "# SKIP no crun"
+fi
+
+rm -rf "$croot/fn-big" 2>/dev/null
+bundle "$tmp/big" "$SYSCALLS" 1099511627776
+run --name big "$tmp/big"
+if [ "$rc" = 125 ] && grep -q "more than the node's" "$tmp/err" && [ ! -e "$croot/fn-big" ]; then
+	ok "a memory limit beyond the node: refused, nothing made"
+else nok "node limit: $(show)"; fi
+
+run --name 'bad/name' "$b"
+if [ "$rc" = 125 ] && grep -q "only letters, digits" "$tmp/err"; then ok "a bad function name: refused"
+else nok "bad name: $(show)"; fi
+rc=0
+"$fnlaunch" run --timeout 0 "$b" >"$tmp/out" 2>"$tmp/err" || rc=$?
+if [ "$rc" = 2 ] && grep -q -- "--timeout" "$tmp/err"; then ok "a bad option: usage error (exit 2)"
+else nok "bad option: $(show)"; fi
+
+exit $((fails > 0))
