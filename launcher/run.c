@@ -168,20 +168,6 @@ static int read_at(int dfd, const char *name, char *buf, size_t len)
 	return 0;
 }
 
-static int write_at(int dfd, const char *name, const char *text)
-{
-	int fd = openat(dfd, name, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
-}
-
 static bool has_word(const char *list, const char *w)
 {
 	size_t n = strlen(w);
@@ -208,7 +194,7 @@ static int enable_controllers(struct lnch_function *x, int dfd, const char *path
 		if (!has_word(have, want[i]) || has_word(on, want[i]))
 			continue;
 		snprintf(add, sizeof(add), "+%s", want[i]);
-		ret = write_at(dfd, "cgroup.subtree_control", add);
+		ret = sb_write_at(dfd, "cgroup.subtree_control", add);
 		if (ret)
 			return fail(x, ret, "%s: enabling the %s controller: %s", path, want[i],
 				    strerror(-ret));
@@ -391,7 +377,7 @@ static void empty_cgroup(int cg_fd)
 {
 	char ev[512];
 
-	write_at(cg_fd, "cgroup.kill", "1");
+	sb_write_at(cg_fd, "cgroup.kill", "1");
 	for (int i = 0; i < 1000; i++) {
 		if (read_at(cg_fd, "cgroup.events", ev, sizeof(ev)) || strstr(ev, "populated 0"))
 			return;

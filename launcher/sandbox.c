@@ -275,14 +275,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int write_file(pid_t pid, const char *name, const char *text)
+int sb_write_at(int dfd, const char *name, const char *text)
 {
-	char path[64];
+	int fd = openat(dfd, name, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, text, strlen(text));
@@ -290,6 +287,14 @@ static int write_file(pid_t pid, const char *name, const char *text)
 		n = -errno;
 	close(fd);
 	return n < 0 ? (int)n : 0;
+}
+
+static int write_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	return sb_write_at(AT_FDCWD, path, text);
 }
 
 int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size_t errlen)

@@ -55,6 +55,8 @@ struct sb_process {
 	int failed_step;
 };
 
+/* Write @text to @name (openat(@dfd)); 0 or -errno. */
+int sb_write_at(int dfd, const char *name, const char *text);
 /* The Landlock ABI of the running kernel, 0 if it has none. */
 int sb_landlock_abi(void);
 const char *sb_step_name(int step);
