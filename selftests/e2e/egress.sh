@@ -32,7 +32,7 @@ n=0 fails=0
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
 
-# probes CGROUP: each line of stdin, "WANT [-6] [-u|-f] ADDR PORT" (WANT:
+# probes CGROUP: under the policy named $policy, each line of stdin, "WANT [-6] [-u|-f] ADDR PORT" (WANT:
 # allowed, denied or other), is a check; one egress-probe in CGROUP ("" for
 # the test's own) runs them all
 probes() {
@@ -49,9 +49,9 @@ probes() {
 	mapfile -t res <<<"$out"
 	for i in "${!spec[@]}"; do
 		if [ "${res[i]%%:*}" = "${wants[i]}" ]; then
-			ok "${wants[i]}: ${spec[i]} (${cg##*/})"
+			ok "${wants[i]}: ${spec[i]} (${cg#"$root"/}, $policy)"
 		else
-			nok "${wants[i]}: ${spec[i]} (${cg##*/}): ${res[i]:-no answer}"
+			nok "${wants[i]}: ${spec[i]} (${cg#"$root"/}, $policy): ${res[i]:-no answer}"
 		fi
 	done
 }
@@ -95,6 +95,7 @@ addr add fe80::1/128 dev lo nodad
 EOF
 
 # policy A on the parent p; probes run in p/fn
+policy="policy A"
 err=$("$drv" attach "$p" "$pin" 127.0.0.1/32:8000-8001 127.0.0.0/8:5000 ::1/128:9000 \
 	192.0.2.0/24:7000 2001:db8::/64:7000 2>&1)
 rc=$?
@@ -163,6 +164,7 @@ EOF
 # policy B: everything, but a rule broader than loopback, link-local or
 # the unspecified address does not reach them
 step "attach 0.0.0.0/0 ::/0" "$drv" attach "$q" "$pinq" 0.0.0.0/0 ::/0
+policy="policy B"
 f=$q/fn
 probes "$f" <<'EOF'
 allowed 192.0.2.1 80
@@ -177,10 +179,11 @@ denied -6 fe80::1%lo 80
 denied -6 ::ffff:127.0.0.1 80
 denied -u 127.0.0.1 53
 EOF
-step "detach it" "$drv" detach "$pinq"
+step "detach policy B" "$drv" detach "$pinq"
 # ... a rule inside them does
 step "attach rules inside loopback and link-local" \
 	"$drv" attach "$q" "$pinq" 127.0.0.0/8 169.254.0.0/16:80 fe80::/10:80 ::1/128
+policy="policy B2"
 probes "$f" <<'EOF'
 allowed 127.0.0.5 80
 allowed 169.254.1.1 80
@@ -190,10 +193,11 @@ allowed -6 ::1 80
 denied 0.0.0.0 80
 denied 192.0.2.1 80
 EOF
-step "detach it" "$drv" detach "$pinq"
+step "detach policy B2" "$drv" detach "$pinq"
 
 # policy C: no rules, nothing allowed
 step "attach without rules" "$drv" attach "$r" "$pinr"
+policy="policy C"
 f=$r/fn
 probes "$f" <<'EOF'
 denied 127.0.0.1 8000
@@ -210,6 +214,7 @@ if [ $rc = 0 ] && [ ! -e "$pin" ] && [ "$l" = 0 ]; then
 else
 	nok "detach: rc $rc, '$err', pins $(ls -A "$pin" 2>&1 | tr '\n' ' '), $l programs"
 fi
+policy="policy A detached"
 probes "$p/fn" <<'EOF'
 allowed 127.0.0.1 8002
 EOF
@@ -243,10 +248,11 @@ if [ $rc = 1 ] && [[ $err == *"/connect4 exists"* ]] && [ "$l" = 4 ]; then
 else
 	nok "refused: a policy already pinned: rc $rc, '$err', $l programs"
 fi
+policy="the first of two policies"
 probes "$p/fn" <<'EOF'
 denied 127.0.0.1 8002
 EOF
-step "detach it" "$drv" detach "$pin"
+step "detach the first of two policies" "$drv" detach "$pin"
 
 # bad rules: the reason, and nothing attached or pinned
 refused "bad family" "rule 1: address family 7 is neither AF_INET nor AF_INET6" 127.0.0.1/32 AF=7
@@ -277,6 +283,7 @@ for d in - /tmp/egress-pins; do
 done
 l=$(links "$p")
 if [ "$l" = 0 ]; then ok "nothing attached by the refused policies"; else nok "the refused policies left $l programs"; fi
+policy="after the refused policies"
 probes "$p/fn" <<'EOF'
 allowed 127.0.0.1 8002
 EOF
