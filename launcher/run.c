@@ -27,7 +27,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/filter.h>
 #include <json-c/json.h>
 #include "cgbatch.h"
 #include "filter.h"
