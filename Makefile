@@ -6,8 +6,8 @@ S := scripts
 
 help:
 	@echo "make setup        install the build and test dependencies (apt, pip)"
-	@echo "make tree         build/linux: pinned base + kernel-patches/ applied with git am"
-	@echo "make patches      export build/linux's commits back into kernel-patches/"
+	@echo "make tree         build/7.3/linux: pinned base + kernel-patches-7.3/ applied with git am"
+	@echo "make patches      export build/7.3/linux's commits back into kernel-patches-7.3/"
 	@echo "make kernel       the worker kernel as .deb packages in out/ (long)"
 	@echo "make worker-image Debian bookworm disk image with those packages and the tools"
 	@echo "make worker-smoke boot out/worker.img under QEMU and smoke-test it"
@@ -28,7 +28,7 @@ help:
 	@echo "make selftests    only build the selftests"
 	@echo "make launcher     build liblauncher and fnlaunch (launcher/) into build/tools/launcher"
 	@echo "make clean        remove build outputs, keep the tree; distclean: everything"
-	@echo "BASE=7.3          after any verb: the Linux 7.3 queue (kernel-patches-7.3/, build/7.3/)"
+	@echo "BASE=6.12         after any verb: the 6.12 queue (kernel-patches/, build/), not tested by CI"
 
 setup:
 	$(S)/setup.sh
@@ -96,8 +96,10 @@ vm: test-kernel
 	$(S)/vm.sh $(CMD)
 
 clean:
-	rm -rf build/out build/results build/kselftest build/bisect build/scratch.img build/base-src
-	-git -C build/linux worktree prune 2>/dev/null
+	for b in build build/7.3; do \
+		rm -rf $$b/out $$b/results $$b/kselftest $$b/bisect $$b/scratch.img $$b/base-src; \
+		git -C $$b/linux worktree prune 2>/dev/null || true; \
+	done
 
 distclean:
 	rm -rf build out

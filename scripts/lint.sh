@@ -60,10 +60,10 @@ echo "checkpatch --strict: $n patches, $bad problems, $kept listed warnings kept
 QUEUE=$QUEUE python3 "$TOP/scripts/check-covers.py" || exit 1
 
 # MAINTAINERS lists the kernel files the patches touch, and covers every
-# file of the repository (scripts/maintainers.py); only for the
-# repository's own queue, which is the one MAINTAINERS describes.
-if [ "$(realpath "$QUEUE")" = "$(realpath "$TOP/kernel-patches")" ]; then
-	python3 "$TOP/scripts/maintainers.py" || exit 1
+# file of the repository (scripts/maintainers.py); only for the 7.3 queue,
+# which is the one its "# topics:" lines name.
+if [ "$(realpath "$QUEUE")" = "$(realpath "$TOP/kernel-patches-7.3")" ]; then
+	QUEUE=$QUEUE python3 "$TOP/scripts/maintainers.py" || exit 1
 fi
 
 # Each topic's mbox, as `make post` writes it, applies with git am to a

@@ -6,7 +6,7 @@
 Each section that carries a "# topics: T1 T2" line owns the kernel files
 that the patches of those topics touch: its "# kernel:" F: lines must be
 exactly that set (one file per line, sorted), generated from the
-"diff --git" lines of kernel-patches/<topic>/*.patch.  Every file git
+"diff --git" lines of $QUEUE/<topic>/*.patch (kernel-patches-7.3).  Every file git
 tracks in the repository (the patches themselves aside) must match an F:
 pattern of some section that is not "# kernel:".  Without --write, prints
 each difference and exits 1 if there is one (make lint); with --write,
@@ -20,7 +20,7 @@ import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-QUEUE = os.environ.get("QUEUE", os.path.join(TOP, "kernel-patches"))
+QUEUE = os.environ.get("QUEUE", os.path.join(TOP, "kernel-patches-7.3"))
 
 
 def touched(topic):

@@ -47,8 +47,7 @@ if [ "$("$VENV/bin/b4" --version 2>/dev/null)" != "$B4_VERSION" ]; then
 	log "pip: installing b4 $B4_VERSION into $VENV (make post)"
 	"$VENV/bin/pip" install -q --disable-pip-version-check "b4==$B4_VERSION"
 fi
-# every base the queue is kept on (scripts/lib.sh: BASE)
-for b in 6.12 7.3; do
-	BASE=$b "$TOP/scripts/fetch-base.sh"
-done
+# the pinned base of the queue BASE names (scripts/lib.sh: 7.3 unless
+# BASE=6.12)
+"$TOP/scripts/fetch-base.sh"
 log "setup done"

@@ -129,15 +129,15 @@ check "a cover letter that names a docs/results page that does not exist fails t
 # section, or a repository file no section covers, fails the check
 cp "$top/MAINTAINERS" "$tmp/MAINTAINERS"
 check "MAINTAINERS lists what the queue's patches touch" \
-	env QUEUE="$top/kernel-patches" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
+	env QUEUE="$top/kernel-patches-7.3" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
 sed -i '0,/^F:\tkernel\/cgroup\/batch.c$/{/^F:\tkernel\/cgroup\/batch.c$/d}' "$tmp/MAINTAINERS"
 check "MAINTAINERS without a file the patches touch fails the check" \
 	fails_with "the patches touch kernel/cgroup/batch.c, no F: line lists it" \
-	env QUEUE="$top/kernel-patches" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
+	env QUEUE="$top/kernel-patches-7.3" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
 cp "$top/MAINTAINERS" "$tmp/MAINTAINERS"
 sed -i '/^F:\tVERSION$/d' "$tmp/MAINTAINERS"
 check "MAINTAINERS that covers no section for a repository file fails the check" \
 	fails_with "VERSION: no section's F: lines cover it" \
-	env QUEUE="$top/kernel-patches" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
+	env QUEUE="$top/kernel-patches-7.3" python3 "$top/scripts/maintainers.py" "$tmp/MAINTAINERS"
 echo "1..$n"
 [ $failed = 0 ]
