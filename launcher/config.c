@@ -246,6 +246,64 @@ static int read_devices(struct gate *g, struct json_object *d)
 	return 0;
 }
 
+static const char *const ns_types[] = {
+	"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time",
+};
+
+/*
+ * Process mode always makes new user, PID, IPC, UTS and mount namespaces,
+ * and a network namespace when the bundle asks for one, as crun would; a
+ * namespace to join (a path) is for container mode.
+ */
+static int read_namespaces(struct gate *g, struct json_object *n)
+{
+	unsigned int seen = 0;
+
+	if (!n)
+		return 0;
+	if (want(g, "linux.namespaces", n, json_type_array, "an array"))
+		return -1;
+	for (size_t i = 0; i < json_object_array_length(n); i++) {
+		struct json_object *e = json_object_array_get_idx(n, i), *t, *p;
+		const char *type;
+		unsigned int k;
+		char f[64];
+
+		snprintf(f, sizeof(f), "linux.namespaces[%zu]", i);
+		if (want(g, f, e, json_type_object, "an object"))
+			return -1;
+		t = get(e, "type");
+		if (!t)
+			return gate_bad(g, "config.json: %s.type: missing", f);
+		snprintf(f, sizeof(f), "linux.namespaces[%zu].type", i);
+		if (want(g, f, t, json_type_string, "a string"))
+			return -1;
+		type = json_object_get_string(t);
+		for (k = 0; k < sizeof(ns_types) / sizeof(ns_types[0]); k++)
+			if (!strcmp(type, ns_types[k]))
+				break;
+		if (k == sizeof(ns_types) / sizeof(ns_types[0]))
+			return gate_bad(g, "config.json: %s: unknown namespace type \"%s\" (pid, network, mount, ipc, uts, user, cgroup, time)",
+					f, type);
+		if (seen & (1u << k))
+			return gate_bad(g, "config.json: %s: a second \"%s\" namespace", f, type);
+		seen |= 1u << k;
+		p = get(e, "path");
+		snprintf(f, sizeof(f), "linux.namespaces[%zu].path", i);
+		if (p && want(g, f, p, json_type_string, "a string"))
+			return -1;
+		if (p) {
+			gate_reason(g, "namespace-joined", "config.json", false, 0, -1,
+				    "linux.namespaces[%zu]: joins the %s namespace %s: process mode makes the instance's namespaces itself",
+				    i, type, json_object_get_string(p));
+			continue;
+		}
+		if (!strcmp(type, "network"))
+			g->netns = true;
+	}
+	return 0;
+}
+
 static int read_resources(struct gate *g, struct json_object *r)
 {
 	struct lnch_config *c = &g->v->config;
@@ -558,7 +616,8 @@ int config_read(struct gate *g, const char *bundle)
 		return -1;
 	if (read_annotations(g, get(root, "annotations")))
 		return -1;
-	if (lx && (read_resources(g, get(lx, "resources")) || read_devices(g, get(lx, "devices"))))
+	if (lx && (read_resources(g, get(lx, "resources")) || read_devices(g, get(lx, "devices")) ||
+		   read_namespaces(g, get(lx, "namespaces"))))
 		return -1;
 	if (read_seccomp(g, lx ? get(lx, "seccomp") : NULL))
 		return -1;

@@ -27,6 +27,7 @@ struct gate {
 	bool has_profile;
 	struct swl_policy tier;		/* the tier's composed profiles */
 	bool has_tier;
+	bool netns;			/* linux.namespaces asks for a new network namespace */
 	struct elfobj **objs;
 	int nr_objs;
 	bool oom;

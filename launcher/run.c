@@ -29,12 +29,15 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "cgbatch.h"
+#include "egress.h"
 #include "filter.h"
 #include "internal.h"
 #include "sandbox.h"
 
 #define DEFAULT_HOST_ID		65534
 #define TMP_OPTS		"size=64m,nr_inodes=4096,mode=1777"
+/* where egress policies are pinned: fn-NAME-PID-N, one per lnch_function_open() */
+#define EGRESS_PIN_ROOT		"/sys/fs/bpf/fnlaunch"
 
 /* A function prepared once (lnch_function_open()), run many times. */
 struct lnch_function {
@@ -57,6 +60,8 @@ struct lnch_function {
 	unsigned int dev_mask;
 	bool has_tmp;
 	unsigned int seq;
+	char pin_dir[PATH_MAX];		/* the egress policy's links, or "" */
+	pid_t opener;			/* the process that attached them */
 	char err[1024];
 };
 
@@ -338,6 +343,60 @@ static void dev_files(struct lnch_function *x)
 }
 
 /* Everything process mode needs before its first instance. */
+/*
+ * A function on the host's network (no network namespace) with an egress
+ * annotation: its policy (bpf-progs/egress) on the function's cgroup,
+ * which every instance's cgroup is below, before any instance runs.  The
+ * links are pinned under EGRESS_PIN_ROOT, named after this process, so
+ * that lnch_gc() finds and detaches those of a launcher that is gone.
+ */
+static int attach_egress(struct lnch_function *x)
+{
+	const struct lnch_config *c = &x->g.v->config;
+	static unsigned int opened;
+	struct egr_rule *rules;
+	unsigned int n = 0, max = 0;
+	char err[512];
+	int ret;
+
+	if (!c->egress || x->g.netns)
+		return 0;
+	for (int i = 0; i < c->nr_egress; i++)
+		max += c->egress[i].nr_ports ? c->egress[i].nr_ports : 1;
+	rules = calloc(max ? max : 1, sizeof(*rules));
+	if (!rules)
+		return fail(x, -ENOMEM, "out of memory");
+	for (int i = 0; i < c->nr_egress; i++) {
+		const struct lnch_egress *e = &c->egress[i];
+
+		for (int k = 0; k < (e->nr_ports ? e->nr_ports : 1); k++) {
+			struct egr_rule *r = &rules[n++];
+
+			r->family = e->family;
+			memcpy(r->addr, e->addr, sizeof(r->addr));
+			r->prefix = e->prefix;
+			r->port_lo = e->nr_ports ? e->ports[k].lo : 1;
+			r->port_hi = e->nr_ports ? e->ports[k].hi : 65535;
+		}
+	}
+	if (mkdir(EGRESS_PIN_ROOT, 0700) && errno != EEXIST) {
+		ret = -errno;
+		free(rules);
+		return fail(x, ret, "egress policy: %s: %s (is a BPF file system mounted on /sys/fs/bpf?)",
+			    EGRESS_PIN_ROOT, strerror(-ret));
+	}
+	snprintf(x->pin_dir, sizeof(x->pin_dir), EGRESS_PIN_ROOT "/fn-%s-%d-%u", x->name,
+		 (int)getpid(), __atomic_fetch_add(&opened, 1, __ATOMIC_RELAXED));
+	x->opener = getpid();
+	ret = egr_attach(x->fn_fd, rules, n, x->pin_dir, err, sizeof(err));
+	free(rules);
+	if (ret) {
+		x->pin_dir[0] = 0;
+		return fail(x, ret, "egress policy: %s", err);
+	}
+	return 0;
+}
+
 static int prepare_process(struct lnch_function *x)
 {
 	const struct lnch_config *c = &x->g.v->config;
@@ -366,7 +425,7 @@ static int prepare_process(struct lnch_function *x)
 			 "classic" : "batch";
 	cgroup_seeds(x);
 	dev_files(x);
-	return 0;
+	return attach_egress(x);
 }
 
 /* ---- process mode ---- */
@@ -441,6 +500,7 @@ static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t 
 	in.host_gid = x->o.host_gid ? x->o.host_gid : DEFAULT_HOST_ID;
 	in.cgroup_fd = cg_fd;
 	in.landlock_abi = x->landlock_abi;
+	in.netns = x->g.netns;
 	in.filter = &x->filter;
 
 	ret = sb_spawn(&in, &p, x->err, sizeof(x->err));
@@ -559,6 +619,14 @@ void lnch_function_close(struct lnch_function *x)
 {
 	if (!x)
 		return;
+	/* not from a process forked after open: the opener's instances may
+	 * still run under the policy */
+	if (x->pin_dir[0] && getpid() == x->opener) {
+		char err[512];
+
+		/* a failure leaves the pins to lnch_gc() */
+		egr_detach(x->pin_dir, err, sizeof(err));
+	}
 	gate_close(&x->g);
 	lnch_filter_release(&x->filter);
 	if (x->fn_fd >= 0)
@@ -596,6 +664,20 @@ static int resolve_mode(struct lnch_function *x)
 	x->mode = LNCH_MODE_CONTAINER;
 	x->fallback = why;
 	return 0;
+}
+
+/*
+ * crun gives the bundle the namespaces it lists and nothing enforces its
+ * egress annotation: with the host's network the function could reach
+ * anything the node can.  Refuse rather than run it unconfined.
+ */
+static int check_container(struct lnch_function *x)
+{
+	if (x->mode != LNCH_MODE_CONTAINER || !x->g.v->config.egress || x->g.netns)
+		return 0;
+	return fail(x, -EINVAL,
+		    "container mode: annotations[\"%s\"] asks for an egress policy, which crun does not enforce, and linux.namespaces has no network namespace: the function would reach everything the node can",
+		    LNCH_ANNOTATION_EGRESS);
 }
 
 int lnch_function_open(const char *bundle, const struct lnch_run_opts *opts,
@@ -642,6 +724,8 @@ int lnch_function_open(const char *bundle, const struct lnch_run_opts *opts,
 		ret = check_node(x);
 	if (!ret)
 		ret = resolve_mode(x);
+	if (!ret)
+		ret = check_container(x);
 	if (!ret && x->mode == LNCH_MODE_PROCESS)
 		ret = prepare_process(x);
 	if (ret && verdict) {
@@ -904,6 +988,25 @@ int lnch_gc(const char *cgroup_root, const char *crun, unsigned int *removed, ch
 		}
 	closedir(d);
 containers:
+	/* egress policies of launchers that are gone: detached, unpinned */
+	d = opendir(EGRESS_PIN_ROOT);
+	while (d && (de = readdir(d))) {
+		char pin[PATH_MAX], perr[512];
+
+		/* fn-NAME-PID-N */
+		if (de->d_type != DT_DIR || strncmp(de->d_name, "fn-", 3) || !owner_gone(de->d_name))
+			continue;
+		snprintf(pin, sizeof(pin), EGRESS_PIN_ROOT "/%s", de->d_name);
+		r = egr_detach(pin, perr, sizeof(perr));
+		if (r && !ret) {
+			ret = r;
+			snprintf(err, sizeof(err), "%s", perr);
+		}
+		if (!r)
+			(*removed)++;
+	}
+	if (d)
+		closedir(d);
 	/* containers of launchers that are gone: crun delete -f */
 	d = opendir(crun_root);
 	while (d && (de = readdir(d))) {

@@ -4,10 +4,12 @@
  * process.  The parent prepares everything that allocates (paths, argv,
  * the filter) and then clone3()s the child straight into the instance's
  * cgroup (CLONE_INTO_CGROUP) in new user, PID, IPC, UTS and mount
- * namespaces.  The child makes raw system calls only, in this order:
+ * namespaces, and a new network namespace when the bundle asks for one.
+ * The child makes raw system calls only, in this order:
  *
  *   1. wait until the parent has written its uid_map and gid_map (the
  *      function's uid and gid map to an unprivileged host uid and gid);
+ *      in a new network namespace, bring its loopback up;
  *   2. make every mount private, bind the rootfs onto itself, make that
  *      tree read-only, nosuid and nodev (mount_setattr(), recursively),
  *      mount a private tmpfs (nosuid, nodev, noexec) on its /tmp and bind
@@ -39,8 +41,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -80,6 +85,7 @@ struct ll_path_beneath {
 
 static const char *const step_names[] = {
 	[SB_STEP_SYNC] = "waiting for the user namespace's maps",
+	[SB_STEP_LOOPBACK] = "bringing up the network namespace's loopback",
 	[SB_STEP_PRIVATE] = "making the mounts private",
 	[SB_STEP_BIND_ROOT] = "binding the rootfs",
 	[SB_STEP_RDONLY] = "making the rootfs read-only",
@@ -136,6 +142,19 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 	if (read(sync_fd, &c, 1) != 1)
 		goto fail_einval;
 	close(sync_fd);
+
+	e.step = SB_STEP_LOOPBACK;
+	if (in->netns) {
+		struct ifreq ifr = { .ifr_name = "lo" };
+
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
+			goto fail;
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			goto fail;
+		close(fd);
+	}
 
 	e.step = SB_STEP_PRIVATE;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -301,7 +320,7 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 {
 	struct clone_args ca = {
 		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID |
-			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS,
+			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | (in->netns ? CLONE_NEWNET : 0),
 		.exit_signal = SIGCHLD,
 		.cgroup = in->cgroup_fd,
 	};

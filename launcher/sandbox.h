@@ -11,6 +11,7 @@
 
 enum sb_step {
 	SB_STEP_SYNC,
+	SB_STEP_LOOPBACK,
 	SB_STEP_PRIVATE,
 	SB_STEP_BIND_ROOT,
 	SB_STEP_RDONLY,
@@ -45,6 +46,7 @@ struct sb_instance {
 	unsigned int host_uid, host_gid;	/* what they map to */
 	int cgroup_fd;			/* CLONE_INTO_CGROUP */
 	int landlock_abi;		/* 0: no Landlock */
+	bool netns;			/* a new network namespace, loopback up */
 	const struct lnch_filter *filter;	/* the function's seccomp filter */
 };
 

@@ -78,16 +78,17 @@ mkdir -p "$tools"
 make -s -C "$TOP/cgbatch" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" all >/dev/null ||
 	die "cgbatch build failed"
 cp "$TOP/cgbatch/cgbatch" "$tools/"
-# fnlaunch, the function launcher's gate (its library built alongside)
+# fnlaunch, the function launcher (its library built alongside, with
+# libegress against the system's libbpf, as a packager would build it)
 make -s -C "$TOP/launcher" OUT="$tools/launcher" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" \
-	all >/dev/null || die "launcher build failed"
+	CLANG="$CLANG" all >/dev/null || die "launcher build failed"
 cp "$tools/launcher/fnlaunch" "$tools/"
 # e2e:launcher-run.sh's function: freestanding, so that the gate verifies it
 gcc -O2 -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -Wall -Wextra -Werror \
 	-o "$tools/fn-probe" "$TOP/selftests/e2e/fn-probe.c" || die "fn-probe build failed"
 # make bench-launch's program, with liblauncher
 gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I"$TOP/launcher" -o "$tools/launch-bench" \
-	"$TOP/selftests/bench/launch-bench.c" "$tools/launcher/liblauncher.a" -lcapstone -lseccomp -ljson-c ||
+	"$TOP/selftests/bench/launch-bench.c" "$tools/launcher/liblauncher.a" -lcapstone -lseccomp -ljson-c -lbpf ||
 	die "launch-bench build failed"
 # the tiers' profiles, for fnlaunch --profiles
 rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"

@@ -14,11 +14,13 @@
 #     recognised wrapper (refused without getpid, no reason with it), and
 #     the libraries' unresolved sites make it unverifiable (see
 #     launcher/README.md);
-#   a setuid file, requested capabilities: unverifiable;
+#   an egress policy on the host's network: verified;
+#   a setuid file, requested capabilities, a namespace to join:
+#   unverifiable;
 #   malformed config.json, a field of the wrong type, a missing rootfs,
 #   args[0] escaping the rootfs through a symlink, a bad egress
-#   annotation, an unknown tier, a profile that does not parse: exit 2
-#   with the field named.
+#   annotation, an unknown tier, an unknown or repeated namespace type, a
+#   profile that does not parse: exit 2 with the field named.
 # Prints TAP.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +34,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..24"
 
 if ! make -s -C "$top/launcher" OUT="$tmp/build" CFLAGS="$CFLAGS" all >"$tmp/build.log" 2>&1; then
 	cat "$tmp/build.log"
@@ -61,6 +63,7 @@ bundle() {
     "org.serverless-worker.egress": "[{\"cidr\": \"10.1.0.0/16\", \"ports\": [443, \"8000-8099\"]}]"
   },
   "linux": {
+    "namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "mount" } ],
     "resources": { "memory": { "limit": 67108864 }, "pids": { "limit": 32 } },
     "seccomp": $3
   }
@@ -232,6 +235,21 @@ verify "$f"
 expect_reason capability-requested "'process.capabilities.bounding[0]' in r['message'] and 'CAP_NET_BIND_SERVICE' in r['message']" \
 	"capabilities requested: unverifiable, the capability named"
 
+# (f2) namespaces: an egress policy on the host's network, a namespace to join
+f2=$tmp/f2
+cp -r "$a" "$f2"
+bundle "$f2" /bin/fn "$(profile write exit_group)"
+sed -i 's|{ "type": "network" }, ||' "$f2/config.json"
+verify "$f2"
+if [ "$rc" = 0 ] && [ "$(jq_py "[e['cidr'] for e in v['config']['egress']]")" = "['10.1.0.0/16']" ]; then
+	ok "an egress policy on the host's network: verified (process mode attaches it), the rule shown"
+else nok "egress on the host's network: exit $rc: $(tr '\n' ' ' <"$tmp/out" | cut -c1-600)"; fi
+bundle "$f2" /bin/fn "$(profile write exit_group)"
+sed -i 's|{ "type": "network" }|{ "type": "network", "path": "/run/netns/other" }|' "$f2/config.json"
+verify "$f2"
+expect_reason namespace-joined "'linux.namespaces[1]' in r['message'] and '/run/netns/other' in r['message']" \
+	"a network namespace to join: unverifiable, the path named"
+
 # (g) bad input: exit 2 with the place named
 g=$tmp/g
 cp -r "$a" "$g"
@@ -259,6 +277,14 @@ bundle "$a" /bin/fn "$(profile write)"
 sed -i 's|"basic-compute"|"gold"|' "$a/config.json"
 verify "$a"
 expect_bad 'unknown tier "gold"' "unknown tier: exit 2"
+bundle "$a" /bin/fn "$(profile write)"
+sed -i 's|{ "type": "mount" }|{ "type": "mnt" }|' "$a/config.json"
+verify "$a"
+expect_bad 'config.json: linux.namespaces\[2\].type: unknown namespace type "mnt"' "unknown namespace type: exit 2"
+bundle "$a" /bin/fn "$(profile write)"
+sed -i 's|{ "type": "mount" }|{ "type": "pid" }|' "$a/config.json"
+verify "$a"
+expect_bad 'config.json: linux.namespaces\[2\].type: a second "pid" namespace' "a namespace listed twice: exit 2"
 
 # (h) a profile that does not parse
 bundle "$a" /bin/fn '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["write","nosuchcall"],"action":"SCMP_ACT_ALLOW"}]}'

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Network egress policy of a function, attached to the function's parent
  * cgroup: connect(2) of TCP, UDP and ICMP sockets and sendmsg(2) of
@@ -14,7 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include "policy.h"
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* max_entries: the loader sizes both tries for its rules before loading */
 struct {

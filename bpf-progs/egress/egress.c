@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libegress: checks a function's egress rules, turns them into the maps
  * of egress.bpf.c (policy.h), and attaches and pins the programs on a

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The maps of the egress programs (egress.bpf.c), shared with the loader
  * (egress.c) that fills them from a function's rules and freezes them.

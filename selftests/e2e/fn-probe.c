@@ -32,6 +32,10 @@
  *                    openat must fail (EPERM), also in a child it forks
  *   secret PATH      writes PATH, sleeps 2 s, exits 0 if it is still
  *                    its own content (another instance's /tmp is not this one's)
+ *   connect PORT     a TCP connect(2) to 127.0.0.1:PORT, socket(2) and
+ *                    connect(2) hidden from the gate: prints its result
+ *                    ("connect: 0", "connect: -111") and exits 0; the test
+ *                    judges it
  */
 
 #define NR_read		0
@@ -40,6 +44,8 @@
 #define NR_mmap		9
 #define NR_nanosleep	35
 #define NR_getpid	39
+#define NR_socket	41
+#define NR_connect	42
 #define NR_fork		57
 #define NR_execve	59
 #define NR_exit		60
@@ -398,6 +404,18 @@ static int run_cmd(const char *self, const char *c, const char *a)
 		return cmd_secret(a);
 	if (seq(c, "phase"))
 		return cmd_phase();
+	if (seq(c, "connect")) {
+		long port = num(a);
+		/* struct sockaddr_in: AF_INET, the port big-endian, 127.0.0.1 */
+		unsigned char sin[16] = { 2, 0, port >> 8, port & 0xff, 127, 0, 0, 1 };
+		long fd = hidden(hidden_syscall_insn, NR_socket, 2, 1, 0);
+
+		r = fd < 0 ? fd : hidden(hidden_syscall_insn, NR_connect, fd, (long)sin, sizeof(sin));
+		out("connect: ");
+		out_num(r);
+		out("\n");
+		return 0;
+	}
 	out("fn-probe: unknown command\n");
 	return 2;
 }

@@ -22,7 +22,14 @@
 #   - an unverifiable function: refused with its reason by --no-fallback
 #     and by --mode process, run by crun in auto mode with the reason
 #     said; container mode on its own; limits beyond the node refused
-#     before anything is made.
+#     before anything is made;
+#   - the network: a new network namespace (loopback up, the host's
+#     listener out of reach) when the bundle lists one, the host's network
+#     when it does not; there, the egress annotation's policy
+#     (bpf-progs/egress) on the function's cgroup refuses connect(2) to a
+#     disallowed address (EPERM) and lets through an allowed one, is
+#     unpinned after the run, and after a killed launcher by fnlaunch gc;
+#     an unverifiable function with such a policy is not given to crun.
 # Usage: launcher-run.sh TOOLS-DIR.  Prints TAP.
 set -u
 tools=${1:?usage: launcher-run.sh TOOLS-DIR}
@@ -36,6 +43,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
 # shellcheck disable=SC2317 # the EXIT trap runs it
 cleanup() {
+	[ -n "${listener:-}" ] && kill "$listener" 2>/dev/null
 	find "$croot" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
 	rmdir "$croot" 2>/dev/null
 	rm -rf "$tmp"
@@ -43,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..31"
+echo "1..37"
 
 # bundle DIR SYSCALLS [MEMORY-LIMIT] [ARGS-JSON] [PHASES-JSON]: fn-probe's bundle
 bundle() {
@@ -253,6 +261,81 @@ else
 	ok "# SKIP no crun"
 	ok "# SKIP no crun"
 fi
+
+# the network: a listener on the host's loopback, and fn-probe connecting
+# to it (tier networking, its profile allowing socket(AF_INET) and connect)
+port=47123
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); open(sys.argv[2], "w").close(); time.sleep(600)' \
+	"$port" "$tmp/listening" &
+listener=$!
+for _ in $(seq 50); do [ -e "$tmp/listening" ] && break; sleep 0.1; done
+# netbundle DIR NETNS EGRESS [CMD] [UNVERIFIABLE]: fn-probe CMD PORT
+# (connect), NETNS=1 adds a network namespace to linux.namespaces, EGRESS
+# is the egress annotation's JSON (or empty), UNVERIFIABLE=1 leaves kill(2)
+# out of the profile
+netbundle() {
+	bundle "$1" "$SYSCALLS connect" 33554432 "[\"/bin/fn-probe\", \"${4:-connect}\", \"$port\"]"
+	python3 - "$1/config.json" "$2" "$3" "${5:-0}" <<'PY'
+import json, sys
+p, netns, egress, unverifiable = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4] == "1"
+c = json.load(open(p))
+c["annotations"]["org.serverless-worker.tier"] = "networking"
+if egress:
+    c["annotations"]["org.serverless-worker.egress"] = egress
+if netns:
+    c["linux"]["namespaces"].append({"type": "network"})
+rules = c["linux"]["seccomp"]["syscalls"]
+if unverifiable:
+    rules[0]["names"].remove("kill")
+rules.append({"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+              "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}]})
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+pins() { find /sys/fs/bpf/fnlaunch -mindepth 1 -maxdepth 1 -name "fn-$1-*" 2>/dev/null | wc -l; }
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+only443='[{"cidr": "10.0.0.0/8", "ports": [443]}]'
+# netcase NETNS EGRESS RESULT DESCRIPTION: fn-probe connect, in process
+# mode, prints "connect: RESULT" and leaves no pinned policy behind
+netcase() {
+	netbundle "$tmp/net" "$1" "$2"
+	run --mode process --name net "$tmp/net"
+	if [ "$rc" = 0 ] && grep -qx "connect: $3" "$tmp/out" && [ "$(pins net)" = 0 ]; then ok "$4"
+	else nok "$4: $(show); pins left: $(pins net)"; fi
+}
+netcase 1 "$only443" -111 \
+	"a network namespace when the bundle asks for one: loopback up, the host's listener out of reach (ECONNREFUSED)"
+netcase 0 "" 0 \
+	"without one and without an egress policy it shares the host's network, as crun would run the bundle"
+netcase 0 "$only443" -1 \
+	"an egress policy on the host's network: connect(2) to a disallowed address refused (EPERM); no pin left after the run"
+netcase 0 "[{\"cidr\": \"127.0.0.1/32\", \"ports\": [$port]}]" 0 \
+	"... and to the address and port a rule allows, connected"
+netbundle "$tmp/net" 0 "$only443" connect 1
+run --name net "$tmp/net"
+if [ "$rc" = 125 ] && grep -q "egress policy, which crun does not enforce" "$tmp/err" &&
+	[ "$(field started)" = False ]; then
+	ok "unverifiable, with an egress policy on the host's network: not run by crun, which would not enforce it (exit 125)"
+else nok "egress, container: $(show)"; fi
+# a launcher killed while its instance runs leaves its pinned policy, which
+# fnlaunch gc detaches
+netbundle "$tmp/net" 0 "$only443" sleep
+"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name netgc --mode process \
+	"$tmp/net" >"$tmp/netgc.out" 2>&1 &
+netgc=$!
+for _ in $(seq 100); do [ "$(pins netgc)" = 1 ] && break; sleep 0.1; done
+kill -9 "$netgc"
+wait "$netgc" 2>/dev/null
+had=$(pins netgc)
+"$fnlaunch" gc --cgroup-root "$croot" >"$tmp/out" 2>"$tmp/err"
+gcrc=$?
+if [ "$had" = 1 ] && [ "$gcrc" = 0 ] && [ "$(pins netgc)" = 0 ]; then
+	ok "fnlaunch gc detaches and unpins the egress policy of a launcher that is gone"
+else nok "egress gc: pins before $had, after $(pins netgc), gc exit $gcrc: $(cat "$tmp/err")"; fi
+kill "$listener" 2>/dev/null
+wait "$listener" 2>/dev/null
 
 rm -rf "$croot/fn-big" 2>/dev/null
 bundle "$tmp/big" "$SYSCALLS" 1099511627776
