@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"       fnlaunch --help | --version\n"
 		"commands: verify  decide whether the OCI bundle's function may run in process mode\n"
 		"          run     run the function once, in process mode if verified, else with crun\n"
-		"          gc      remove the instances (cgroups, crun containers) of launchers that died\n"
+		"          gc      remove the instances (cgroups, crun containers) and egress policies of launchers that died\n"
 		"verify:   --json          the verdict as JSON on stdout\n"
 		"          --profiles DIR  the tiers' profiles (default %s)\n"
 		"run:      --mode M        auto (default), process or container\n"

@@ -342,25 +342,89 @@ static void dev_files(struct lnch_function *x)
 	x->has_tmp = !fstatat(x->g.rootfd, "tmp", &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
 }
 
-/* Everything process mode needs before its first instance. */
+/* This process's start time (clock ticks after boot, /proc/self/stat), 0 if unknown. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_at(AT_FDCWD, path, buf, sizeof(buf)))
+		return 0;
+	p = strrchr(buf, ')');		/* comm may hold spaces */
+	for (i = 0; p && i < 20; i++)	/* to field 22, starttime */
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+/*
+ * The egress policies of functions under one cgroup root are pinned in
+ * EGRESS_PIN_ROOT/r-INODE (the root's inode number), so that lnch_gc() of
+ * that root sees them and no other root's.
+ */
+static int pin_root(int root_fd, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (fstat(root_fd, &st))
+		return -errno;
+	snprintf(buf, len, EGRESS_PIN_ROOT "/r-%llu", (unsigned long long)st.st_ino);
+	return 0;
+}
+
+/* Whether the net.ipv4.ping_group_range of this network namespace holds @gid. */
+static bool ping_allowed(unsigned int gid)
+{
+	char buf[64];
+	unsigned long lo, hi;
+
+	if (read_at(AT_FDCWD, "/proc/sys/net/ipv4/ping_group_range", buf, sizeof(buf)) ||
+	    sscanf(buf, "%lu %lu", &lo, &hi) != 2)
+		return true;	/* unknown: assume the worst */
+	return lo <= gid && gid <= hi;
+}
+
 /*
  * A function on the host's network (no network namespace) with an egress
  * annotation: its policy (bpf-progs/egress) on the function's cgroup,
  * which every instance's cgroup is below, before any instance runs.  The
- * links are pinned under EGRESS_PIN_ROOT, named after this process, so
+ * links are pinned as r-ROOT/fn-NAME-PID-START-N (pin_root(); this
+ * process's PID and start time, so that a reused PID is told apart), so
  * that lnch_gc() finds and detaches those of a launcher that is gone.
+ * What the hooks do not see is refused here: ICMP echo through ping
+ * sockets, and abstract Unix sockets to the host's daemons (Landlock
+ * scopes them from ABI 6).
  */
 static int attach_egress(struct lnch_function *x)
 {
 	const struct lnch_config *c = &x->g.v->config;
+	unsigned int gid = x->o.host_gid ? x->o.host_gid : DEFAULT_HOST_ID;
 	static unsigned int opened;
 	struct egr_rule *rules;
 	unsigned int n = 0, max = 0;
-	char err[512];
-	int ret;
+	char err[512], dir[PATH_MAX - 128];
+	int ret, root_fd;
 
 	if (!c->egress || x->g.netns)
 		return 0;
+	if (x->landlock_abi < 6)
+		return fail(x, -EOPNOTSUPP,
+			    "egress policy: the kernel's Landlock ABI is %d, and an instance on the host's network needs ABI 6 to keep it from the host's abstract Unix sockets; give the bundle a network namespace",
+			    x->landlock_abi);
+	if (ping_allowed(gid))
+		return fail(x, -EPERM,
+			    "egress policy: gid %u may open ping sockets (net.ipv4.ping_group_range), whose ICMP echo the policy does not see; narrow the range or give the bundle a network namespace",
+			    gid);
+	root_fd = openat(x->fn_fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return fail(x, -errno, "egress policy: the cgroup root: %s", strerror(errno));
+	ret = pin_root(root_fd, dir, sizeof(dir));
+	close(root_fd);
+	if (ret)
+		return fail(x, ret, "egress policy: the cgroup root: %s", strerror(-ret));
 	for (int i = 0; i < c->nr_egress; i++)
 		max += c->egress[i].nr_ports ? c->egress[i].nr_ports : 1;
 	rules = calloc(max ? max : 1, sizeof(*rules));
@@ -379,15 +443,15 @@ static int attach_egress(struct lnch_function *x)
 			r->port_hi = e->nr_ports ? e->ports[k].hi : 65535;
 		}
 	}
-	if (mkdir(EGRESS_PIN_ROOT, 0700) && errno != EEXIST) {
+	if ((mkdir(EGRESS_PIN_ROOT, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST)) {
 		ret = -errno;
 		free(rules);
 		return fail(x, ret, "egress policy: %s: %s (is a BPF file system mounted on /sys/fs/bpf?)",
-			    EGRESS_PIN_ROOT, strerror(-ret));
+			    dir, strerror(-ret));
 	}
-	snprintf(x->pin_dir, sizeof(x->pin_dir), EGRESS_PIN_ROOT "/fn-%s-%d-%u", x->name,
-		 (int)getpid(), __atomic_fetch_add(&opened, 1, __ATOMIC_RELAXED));
 	x->opener = getpid();
+	snprintf(x->pin_dir, sizeof(x->pin_dir), "%s/fn-%s-%d-%llu-%u", dir, x->name, (int)x->opener,
+		 start_time(x->opener), __atomic_fetch_add(&opened, 1, __ATOMIC_RELAXED));
 	ret = egr_attach(x->fn_fd, rules, n, x->pin_dir, err, sizeof(err));
 	free(rules);
 	if (ret) {
@@ -397,6 +461,7 @@ static int attach_egress(struct lnch_function *x)
 	return 0;
 }
 
+/* Everything process mode needs before its first instance. */
 static int prepare_process(struct lnch_function *x)
 {
 	const struct lnch_config *c = &x->g.v->config;
@@ -473,6 +538,16 @@ static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t 
 		r->filter_note = strdup(x->filter.why_classic);
 		if (!r->filter_note)
 			return fail(x, -ENOMEM, "out of memory");
+	}
+	if (x->pin_dir[0]) {
+		char link[PATH_MAX + 16];
+
+		/* closed by the opener, or taken by lnch_gc(): start nothing without it */
+		snprintf(link, sizeof(link), "%s/connect4", x->pin_dir);
+		if (access(link, F_OK))
+			return fail(x, -ENOLINK,
+				    "egress policy: %s is gone (lnch_function_close() in the process that opened the function, or lnch_gc()); no instance starts without it",
+				    x->pin_dir);
 	}
 	snprintf(iname, sizeof(iname), "i-%d-%u", getpid(), x->seq++);
 	ret = cgb_create(x->fn_fd, names, 1, x->seeds, x->nr_seeds, 0, x->cgflags, &cg_fd, &cerr);
@@ -805,8 +880,8 @@ int lnch_run(const char *bundle, const struct lnch_run_opts *opts,
 	if (verdict)
 		*verdict = NULL;
 	ret = lnch_function_open(bundle, opts, &fn, verdict, &error);
-	if (ret == -EINVAL && error) {
-		/* refused before anything was made: the result says why */
+	if (ret && ret != -ENOMEM && error) {
+		/* refused, or failed, before any instance: the result says why */
 		*result = calloc(1, sizeof(**result));
 		if (!*result) {
 			free(error);
@@ -940,6 +1015,86 @@ static int gc_function(int root_fd, const char *fn, unsigned int *removed, char 
 	return ret;
 }
 
+/* Whether the function's cgroup under @root_fd holds an instance. */
+static bool has_instances(int root_fd, const char *fn)
+{
+	int fd = openat(root_fd, fn, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (fd < 0)
+		return errno != ENOENT;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return true;
+	}
+	while (!found && (de = readdir(d)))
+		found = de->d_type == DT_DIR && !strncmp(de->d_name, "i-", 2);
+	closedir(d);
+	return found;
+}
+
+/*
+ * The egress policies (r-ROOT/fn-NAME-PID-START-N) of launchers that are
+ * gone, detached and unpinned once their function has no instance left
+ * under this root: an instance that gc could not remove keeps its policy.
+ */
+static int gc_egress(int root_fd, unsigned int *removed, char *err, size_t errlen)
+{
+	char dir[PATH_MAX - 256], pin[PATH_MAX], fn[NAME_MAX + 1], perr[512];
+	struct dirent *de;
+	int ret = 0, r;
+	DIR *d;
+
+	if (pin_root(root_fd, dir, sizeof(dir)))
+		return 0;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		unsigned long long pid, start;
+		char *f[3], *end;
+		int i;
+
+		if (de->d_type != DT_DIR || strncmp(de->d_name, "fn-", 3))
+			continue;
+		/* fn-NAME-PID-START-N: the last three fields */
+		snprintf(fn, sizeof(fn), "%s", de->d_name);
+		for (i = 0; i < 3; i++) {
+			f[i] = strrchr(fn, '-');
+			if (!f[i] || f[i] <= fn + 2)
+				break;
+			*f[i]++ = 0;
+		}
+		if (i < 3)
+			continue;
+		pid = strtoull(f[2], &end, 10);
+		if (*end || !pid || pid > INT_MAX)
+			continue;
+		start = strtoull(f[1], &end, 10);
+		if (*end)
+			continue;
+		/* alive: the same process, not one that got its PID since */
+		if ((!kill(pid, 0) || errno != ESRCH) && start_time(pid) == start)
+			continue;
+		if (has_instances(root_fd, fn))
+			continue;
+		snprintf(pin, sizeof(pin), "%s/%s", dir, de->d_name);
+		r = egr_detach(pin, perr, sizeof(perr));
+		if (r && !ret) {
+			ret = r;
+			snprintf(err, errlen, "%s", perr);
+		}
+		if (!r)
+			(*removed)++;
+	}
+	closedir(d);
+	rmdir(dir);	/* once empty */
+	return ret;
+}
+
 int lnch_gc(const char *cgroup_root, const char *crun, unsigned int *removed, char **error)
 {
 	char mnt[PATH_MAX], root[PATH_MAX], err[PATH_MAX + 256] = "";
@@ -986,27 +1141,11 @@ int lnch_gc(const char *cgroup_root, const char *crun, unsigned int *removed, ch
 			if (r && !ret)
 				ret = r;
 		}
+	r = gc_egress(dirfd(d), removed, err, sizeof(err));
+	if (r && !ret)
+		ret = r;
 	closedir(d);
 containers:
-	/* egress policies of launchers that are gone: detached, unpinned */
-	d = opendir(EGRESS_PIN_ROOT);
-	while (d && (de = readdir(d))) {
-		char pin[PATH_MAX], perr[512];
-
-		/* fn-NAME-PID-N */
-		if (de->d_type != DT_DIR || strncmp(de->d_name, "fn-", 3) || !owner_gone(de->d_name))
-			continue;
-		snprintf(pin, sizeof(pin), EGRESS_PIN_ROOT "/%s", de->d_name);
-		r = egr_detach(pin, perr, sizeof(perr));
-		if (r && !ret) {
-			ret = r;
-			snprintf(err, sizeof(err), "%s", perr);
-		}
-		if (!r)
-			(*removed)++;
-	}
-	if (d)
-		closedir(d);
 	/* containers of launchers that are gone: crun delete -f */
 	d = opendir(crun_root);
 	while (d && (de = readdir(d))) {

@@ -51,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..37"
+echo "1..39"
 
 # bundle DIR SYSCALLS [MEMORY-LIMIT] [ARGS-JSON] [PHASES-JSON]: fn-probe's bundle
 bundle() {
@@ -263,18 +263,22 @@ else
 fi
 
 # the network: a listener on the host's loopback, and fn-probe connecting
-# to it (tier networking, its profile allowing socket(AF_INET) and connect)
-port=47123
+# to it (tier networking, its profile allowing socket(AF_INET) and connect;
+# a port below the ephemeral range)
+port=24601
 python3 -c 'import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); open(sys.argv[2], "w").close(); time.sleep(600)' \
 	"$port" "$tmp/listening" &
 listener=$!
-for _ in $(seq 50); do [ -e "$tmp/listening" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -e "$tmp/listening" ] && break; sleep 0.1; done
+if [ -e "$tmp/listening" ]; then ok "a listener on the host's 127.0.0.1:$port"
+else nok "the test listener on 127.0.0.1:$port did not start"; fi
 # netbundle DIR NETNS EGRESS [CMD] [UNVERIFIABLE]: fn-probe CMD PORT
 # (connect), NETNS=1 adds a network namespace to linux.namespaces, EGRESS
 # is the egress annotation's JSON (or empty), UNVERIFIABLE=1 leaves kill(2)
-# out of the profile
+# out of the profile; the profile refuses with ENOSYS, so that EPERM comes
+# from the egress policy alone
 netbundle() {
 	bundle "$1" "$SYSCALLS connect" 33554432 "[\"/bin/fn-probe\", \"${4:-connect}\", \"$port\"]"
 	python3 - "$1/config.json" "$2" "$3" "${5:-0}" <<'PY'
@@ -286,6 +290,7 @@ if egress:
     c["annotations"]["org.serverless-worker.egress"] = egress
 if netns:
     c["linux"]["namespaces"].append({"type": "network"})
+c["linux"]["seccomp"]["defaultErrnoRet"] = 38
 rules = c["linux"]["seccomp"]["syscalls"]
 if unverifiable:
     rules[0]["names"].remove("kill")
@@ -294,7 +299,7 @@ rules.append({"names": ["socket"], "action": "SCMP_ACT_ALLOW",
 json.dump(c, open(p, "w"), indent=1)
 PY
 }
-pins() { find /sys/fs/bpf/fnlaunch -mindepth 1 -maxdepth 1 -name "fn-$1-*" 2>/dev/null | wc -l; }
+pins() { find /sys/fs/bpf/fnlaunch -mindepth 2 -maxdepth 2 -name "fn-$1-*" 2>/dev/null | wc -l; }
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 only443='[{"cidr": "10.0.0.0/8", "ports": [443]}]'
 # netcase NETNS EGRESS RESULT DESCRIPTION: fn-probe connect, in process
@@ -319,8 +324,18 @@ if [ "$rc" = 125 ] && grep -q "egress policy, which crun does not enforce" "$tmp
 	[ "$(field started)" = False ]; then
 	ok "unverifiable, with an egress policy on the host's network: not run by crun, which would not enforce it (exit 125)"
 else nok "egress, container: $(show)"; fi
+# ICMP echo through ping sockets is outside the policy: refused while the
+# instance's gid may open them
+old_range=$(cat /proc/sys/net/ipv4/ping_group_range)
+echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+netbundle "$tmp/net" 0 "$only443"
+run --mode process --name net "$tmp/net"
+echo "$old_range" >/proc/sys/net/ipv4/ping_group_range
+if [ "$rc" = 125 ] && grep -q "may open ping sockets" "$tmp/err" && [ "$(pins net)" = 0 ]; then
+	ok "an egress policy while the instance's gid may open ping sockets: refused, nothing attached"
+else nok "ping_group_range: $(show)"; fi
 # a launcher killed while its instance runs leaves its pinned policy, which
-# fnlaunch gc detaches
+# fnlaunch gc detaches once it has removed the instance
 netbundle "$tmp/net" 0 "$only443" sleep
 "$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name netgc --mode process \
 	"$tmp/net" >"$tmp/netgc.out" 2>&1 &
@@ -331,9 +346,10 @@ wait "$netgc" 2>/dev/null
 had=$(pins netgc)
 "$fnlaunch" gc --cgroup-root "$croot" >"$tmp/out" 2>"$tmp/err"
 gcrc=$?
-if [ "$had" = 1 ] && [ "$gcrc" = 0 ] && [ "$(pins netgc)" = 0 ]; then
-	ok "fnlaunch gc detaches and unpins the egress policy of a launcher that is gone"
-else nok "egress gc: pins before $had, after $(pins netgc), gc exit $gcrc: $(cat "$tmp/err")"; fi
+left=$(find "$croot/fn-netgc" -mindepth 1 -maxdepth 1 -name 'i-*' 2>/dev/null | wc -l)
+if [ "$had" = 1 ] && [ "$gcrc" = 0 ] && [ "$(pins netgc)" = 0 ] && [ "$left" = 0 ]; then
+	ok "fnlaunch gc removes the instance of a launcher that is gone, then detaches and unpins its egress policy"
+else nok "egress gc: pins before $had, after $(pins netgc), instances left $left, gc exit $gcrc: $(cat "$tmp/err")"; fi
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null
 
