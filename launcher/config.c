@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "egress.h"
 #include "internal.h"
 
 static struct json_object *get(struct json_object *o, const char *key)
@@ -518,6 +519,57 @@ static int read_annotations(struct gate *g, struct json_object *a)
 	return 0;
 }
 
+int config_egress_rules(const struct lnch_config *c, struct egr_rule **rules, unsigned int *n)
+{
+	unsigned int max = 0;
+
+	*n = 0;
+	for (int i = 0; i < c->nr_egress; i++)
+		max += c->egress[i].nr_ports ? c->egress[i].nr_ports : 1;
+	*rules = calloc(max ? max : 1, sizeof(**rules));
+	if (!*rules)
+		return -ENOMEM;
+	for (int i = 0; i < c->nr_egress; i++) {
+		const struct lnch_egress *e = &c->egress[i];
+
+		for (int k = 0; k < (e->nr_ports ? e->nr_ports : 1); k++) {
+			struct egr_rule *r = &(*rules)[(*n)++];
+
+			r->family = e->family;
+			memcpy(r->addr, e->addr, sizeof(r->addr));
+			r->prefix = e->prefix;
+			r->port_lo = e->nr_ports ? e->ports[k].lo : 1;
+			r->port_hi = e->nr_ports ? e->ports[k].hi : 65535;
+		}
+	}
+	return 0;
+}
+
+/* What libegress would refuse at attach time is bad input here already. */
+static int check_egress(struct gate *g)
+{
+	struct egr_rule *rules;
+	unsigned int n;
+	char err[512];
+	int ret;
+
+	if (!g->v->config.egress)
+		return 0;
+	if (config_egress_rules(&g->v->config, &rules, &n)) {
+		g->oom = true;
+		return -1;
+	}
+	ret = egr_check(rules, n, err, sizeof(err));
+	free(rules);
+	if (ret == -ENOMEM) {
+		g->oom = true;
+		return -1;
+	}
+	if (ret)
+		return gate_bad(g, "config.json: annotations[\"%s\"]: %s", LNCH_ANNOTATION_EGRESS, err);
+	return 0;
+}
+
 static int read_seccomp(struct gate *g, struct json_object *s)
 {
 	char err[512];
@@ -614,7 +666,7 @@ int config_read(struct gate *g, const char *bundle)
 	lx = get(root, "linux");
 	if (lx && want(g, "linux", lx, json_type_object, "an object"))
 		return -1;
-	if (read_annotations(g, get(root, "annotations")))
+	if (read_annotations(g, get(root, "annotations")) || check_egress(g))
 		return -1;
 	if (lx && (read_resources(g, get(lx, "resources")) || read_devices(g, get(lx, "devices")) ||
 		   read_namespaces(g, get(lx, "namespaces"))))

@@ -41,6 +41,14 @@ struct gate {
 int gate_open(struct gate *g, const char *bundle, const char *profile_dir);
 void gate_close(struct gate *g);
 
+struct egr_rule;
+/*
+ * The egress annotation's rules as libegress takes them, one per port
+ * range (1-65535 for a rule without ports), in *@rules (to be freed);
+ * 0 or -ENOMEM.
+ */
+int config_egress_rules(const struct lnch_config *c, struct egr_rule **rules, unsigned int *n);
+
 /* Record a reason; @file may be NULL.  Sets the verdict unverifiable. */
 void gate_reason(struct gate *g, const char *rule, const char *file, bool has_addr,
 		 uint64_t addr, int nr, const char *fmt, ...)

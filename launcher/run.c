@@ -404,7 +404,7 @@ static int attach_egress(struct lnch_function *x)
 	unsigned int gid = x->o.host_gid ? x->o.host_gid : DEFAULT_HOST_ID;
 	static unsigned int opened;
 	struct egr_rule *rules;
-	unsigned int n = 0, max = 0;
+	unsigned int n;
 	char err[512], dir[PATH_MAX - 128];
 	int ret, root_fd;
 
@@ -425,24 +425,8 @@ static int attach_egress(struct lnch_function *x)
 	close(root_fd);
 	if (ret)
 		return fail(x, ret, "egress policy: the cgroup root: %s", strerror(-ret));
-	for (int i = 0; i < c->nr_egress; i++)
-		max += c->egress[i].nr_ports ? c->egress[i].nr_ports : 1;
-	rules = calloc(max ? max : 1, sizeof(*rules));
-	if (!rules)
+	if (config_egress_rules(c, &rules, &n))
 		return fail(x, -ENOMEM, "out of memory");
-	for (int i = 0; i < c->nr_egress; i++) {
-		const struct lnch_egress *e = &c->egress[i];
-
-		for (int k = 0; k < (e->nr_ports ? e->nr_ports : 1); k++) {
-			struct egr_rule *r = &rules[n++];
-
-			r->family = e->family;
-			memcpy(r->addr, e->addr, sizeof(r->addr));
-			r->prefix = e->prefix;
-			r->port_lo = e->nr_ports ? e->ports[k].lo : 1;
-			r->port_hi = e->nr_ports ? e->ports[k].hi : 65535;
-		}
-	}
 	if ((mkdir(EGRESS_PIN_ROOT, 0700) && errno != EEXIST) || (mkdir(dir, 0700) && errno != EEXIST)) {
 		ret = -errno;
 		free(rules);

@@ -19,7 +19,8 @@
 #   unverifiable;
 #   malformed config.json, a field of the wrong type, a missing rootfs,
 #   args[0] escaping the rootfs through a symlink, a bad egress
-#   annotation, an unknown tier, an unknown or repeated namespace type, a
+#   annotation (host bits, an IPv4-mapped IPv6 rule, too many port ranges
+#   for one network: what libegress would refuse), an unknown tier, an unknown or repeated namespace type, a
 #   profile that does not parse: exit 2 with the field named.
 # Prints TAP.
 set -uo pipefail
@@ -34,7 +35,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
 
 echo "TAP version 13"
-echo "1..24"
+echo "1..26"
 
 if ! make -s -C "$top/launcher" OUT="$tmp/build" CFLAGS="$CFLAGS" all >"$tmp/build.log" 2>&1; then
 	cat "$tmp/build.log"
@@ -273,6 +274,15 @@ sed -i 's|10.1.0.0/16|10.1.0.1/16|' "$a/config.json"
 verify "$a"
 expect_bad 'org.serverless-worker.egress"\]: \[0\].cidr: "10.1.0.1/16" has bits set beyond the /16 prefix' \
 	"egress rule with host bits: exit 2"
+bundle "$a" /bin/fn "$(profile write)"
+sed -i 's|10.1.0.0/16|::ffff:10.1.0.0/112|' "$a/config.json"
+verify "$a"
+expect_bad 'egress"\]: rule 0 \(::ffff:10.1.0.0/112\): inside ::ffff:0:0/96, .*write it as 10.1.0.0/16' \
+	"egress rule among the IPv4-mapped addresses: exit 2, the IPv4 rule to write instead"
+bundle "$a" /bin/fn "$(profile write)"
+sed -i 's|\[443, \\"8000-8099\\"\]|[1, 3, 5, 7, 9, 11, 13, 15, 17]|' "$a/config.json"
+verify "$a"
+expect_bad 'egress"\]: .*10.1.0.0/16.*at most 8' "egress rules with 9 port ranges for one network: exit 2"
 bundle "$a" /bin/fn "$(profile write)"
 sed -i 's|"basic-compute"|"gold"|' "$a/config.json"
 verify "$a"

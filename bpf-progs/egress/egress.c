@@ -354,6 +354,16 @@ static int check_pin_dir(const char *pin_dir, char *err, size_t errlen)
 	return 0;
 }
 
+int egr_check(const struct egr_rule *rules, unsigned int n, char *err, size_t errlen)
+{
+	struct entry *ents = NULL;
+	unsigned int nr = 0;
+	int ret = build_entries(rules, n, &ents, &nr, err, errlen);
+
+	free(ents);
+	return ret;
+}
+
 int egr_attach(int cgroup_fd, const struct egr_rule *rules, unsigned int n,
 	       const char *pin_dir, char *err, size_t errlen)
 {

@@ -46,6 +46,13 @@ struct egr_rule {
 #define EGR_PIN_NAMES	{ "connect4", "connect6", "sendmsg4", "sendmsg6" }
 
 /*
+ * Checks the rules as egr_attach() does (-EINVAL, -E2BIG with the rule
+ * named in err), without touching the kernel: for a caller that vets a
+ * policy long before it attaches it.
+ */
+int egr_check(const struct egr_rule *rules, unsigned int n, char *err, size_t errlen);
+
+/*
  * Checks the rules, loads the programs, fills and freezes their maps,
  * attaches them to the cgroup2 directory cgroup_fd (which then covers
  * the sockets its processes and those of its descendants create) and pins
