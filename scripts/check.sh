@@ -42,7 +42,8 @@ queue_has seccomp-ebpf &&
 # the selftests' build leaves)
 host_test host:tools env BUILD="$BUILD" TREE="$TREE" "$TOP/selftests/test-tools.sh"
 # the function launcher's verification gate (launcher/) on bundles made at
-# test time; needs gcc, libcapstone-dev, libseccomp-dev, libjson-c-dev
+# test time; needs gcc, libcapstone-dev, libseccomp-dev, libjson-c-dev, and for
+# the egress policy built into liblauncher libbpf-dev, clang-19 and bpftool
 host_test host:launcher-gate "$TOP/selftests/test-launcher-gate.sh"
 
 out=$(test_kernel_dir)
