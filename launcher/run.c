@@ -36,7 +36,7 @@
 
 #define DEFAULT_HOST_ID		65534
 #define TMP_OPTS		"size=64m,nr_inodes=4096,mode=1777"
-/* where egress policies are pinned: fn-NAME-PID-N, one per lnch_function_open() */
+/* where egress policies are pinned: r-ROOT/fn-NAME-PID-START-N, one per lnch_function_open() */
 #define EGRESS_PIN_ROOT		"/sys/fs/bpf/fnlaunch"
 
 /* A function prepared once (lnch_function_open()), run many times. */
@@ -342,7 +342,7 @@ static void dev_files(struct lnch_function *x)
 	x->has_tmp = !fstatat(x->g.rootfd, "tmp", &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode);
 }
 
-/* This process's start time (clock ticks after boot, /proc/self/stat), 0 if unknown. */
+/* A process's start time (clock ticks after boot, /proc/PID/stat), 0 if unknown. */
 static unsigned long long start_time(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -942,26 +942,42 @@ char *lnch_result_json(const struct lnch_result *r)
 /* ---- crash recovery ---- */
 
 /*
+ * The last @nf fields of a name made of '-'-separated parts, all decimal
+ * numbers, into @v (in order); returns the length of what is before them,
+ * or -1 if the name does not end so.  Crash recovery's names: i-PID-N,
+ * fnlaunch-NAME-PID-N, fn-NAME-PID-START-N.
+ */
+static int tail_numbers(const char *name, int nf, unsigned long long *v)
+{
+	const char *end = name + strlen(name), *p = end;
+
+	for (int i = nf - 1; i >= 0; i--) {
+		char *stop;
+
+		while (p > name && p[-1] != '-')
+			p--;
+		if (p <= name + 1 || p == end || !(*p >= '0' && *p <= '9'))
+			return -1;
+		v[i] = strtoull(p, &stop, 10);
+		if (stop != end)
+			return -1;
+		end = --p;	/* at the '-' before this field */
+	}
+	return (int)(p - name);
+}
+
+/*
  * An instance's name ends in -PID-N, PID being the launcher process that
  * made it: is that process gone?  (A reused PID keeps the instance: the
  * safe side.)
  */
 static bool owner_gone(const char *name)
 {
-	const char *last = strrchr(name, '-'), *p;
-	char *end;
-	long pid;
+	unsigned long long v[2];
 
-	if (!last || last == name)
+	if (tail_numbers(name, 2, v) < 0 || !v[0] || v[0] > INT_MAX)
 		return false;
-	for (p = last - 1; p > name && *p != '-'; p--)
-		;
-	if (*p != '-')
-		return false;
-	pid = strtol(p + 1, &end, 10);
-	if (end != last || end == p + 1 || pid <= 0 || pid > INT_MAX)
-		return false;
-	return kill(pid, 0) && errno == ESRCH;
+	return kill(v[0], 0) && errno == ESRCH;
 }
 
 static int gc_function(int root_fd, const char *fn, unsigned int *removed, char *err,
@@ -1038,30 +1054,17 @@ static int gc_egress(int root_fd, unsigned int *removed, char *err, size_t errle
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		unsigned long long pid, start;
-		char *f[3], *end;
-		int i;
+		unsigned long long v[3];	/* PID, START, N */
+		int len;
 
 		if (de->d_type != DT_DIR || strncmp(de->d_name, "fn-", 3))
 			continue;
-		/* fn-NAME-PID-START-N: the last three fields */
-		snprintf(fn, sizeof(fn), "%s", de->d_name);
-		for (i = 0; i < 3; i++) {
-			f[i] = strrchr(fn, '-');
-			if (!f[i] || f[i] <= fn + 2)
-				break;
-			*f[i]++ = 0;
-		}
-		if (i < 3)
+		len = tail_numbers(de->d_name, 3, v);
+		if (len <= 3 || !v[0] || v[0] > INT_MAX)
 			continue;
-		pid = strtoull(f[2], &end, 10);
-		if (*end || !pid || pid > INT_MAX)
-			continue;
-		start = strtoull(f[1], &end, 10);
-		if (*end)
-			continue;
+		snprintf(fn, sizeof(fn), "%.*s", len, de->d_name);
 		/* alive: the same process, not one that got its PID since */
-		if ((!kill(pid, 0) || errno != ESRCH) && start_time(pid) == start)
+		if ((!kill(v[0], 0) || errno != ESRCH) && start_time(v[0]) == v[1])
 			continue;
 		if (has_instances(root_fd, fn))
 			continue;
