@@ -217,6 +217,14 @@ static int load_ebpf(const struct swl_policy *pol, struct lnch_filter *f, char *
 	return 0;
 }
 
+int lnch_filter_probe(char *why, size_t len)
+{
+	struct swl_kfunc_ids ids = { 0 };
+	int type;
+
+	return kernel_ids(&type, &ids, why, len);
+}
+
 int lnch_filter_prepare(const struct swl_policy *pol, bool classic, struct lnch_filter *f,
 			char *err, size_t errlen)
 {

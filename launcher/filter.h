@@ -27,6 +27,8 @@ struct lnch_filter {
  */
 int lnch_filter_prepare(const struct swl_policy *pol, bool classic, struct lnch_filter *f,
 			char *err, size_t errlen);
+/* 0 if the kernel has BPF_PROG_TYPE_SECCOMP, else -errno with why in @why. */
+int lnch_filter_probe(char *why, size_t len);
 /* Install it on the calling thread (no_new_privs set): one seccomp(2) call. */
 int lnch_filter_install(const struct lnch_filter *f);
 void lnch_filter_release(struct lnch_filter *f);

@@ -215,6 +215,57 @@ LNCH_API void lnch_function_close(struct lnch_function *fn);
 LNCH_API char *lnch_result_json(const struct lnch_result *result);
 
 /*
+ * Options of lnch_function_invoke().  @sz is sizeof(struct
+ * lnch_invoke_opts) as the caller was compiled; fields beyond it take
+ * their default (0).
+ */
+struct lnch_invoke_opts {
+	size_t sz;
+	/* the instance's fds 0, 1 and 2: each -1 (the caller's), its own
+	 * number, or above 2; NULL: the caller's three */
+	const int *stdio;
+	/* appended to process.args (at most 256; process mode only); NULL: none */
+	char *const *args;
+	/* kill the instance after this many milliseconds; 0: the function's */
+	unsigned int timeout_ms;
+	size_t :0;
+};
+
+/*
+ * Start and wait for one instance of @fn as lnch_function_run() does, with
+ * @opts (NULL: as lnch_function_run()).  Unlike lnch_function_run(), it may
+ * be called from several threads at once (not concurrently with
+ * lnch_function_close()).  Returns 0 with *@result set, or a negative
+ * errno: -EINVAL, -E2BIG (too many arguments, or unknown option fields set),
+ * -EBADF (a bad fd in stdio), -ENOMEM.
+ */
+LNCH_API int lnch_function_invoke(struct lnch_function *fn, const struct lnch_invoke_opts *opts,
+				  struct lnch_result **result);
+/* The mode @fn's instances run in; *@fallback (if not NULL): why container
+ * mode was chosen for LNCH_MODE_AUTO, else NULL (valid until close). */
+LNCH_API enum lnch_mode lnch_function_mode(const struct lnch_function *fn, const char **fallback);
+
+/* What the kernel gives process mode (lnch_probe()). */
+struct lnch_probe {
+	size_t sz;			/* sizeof(struct lnch_probe) as the caller was compiled */
+	bool batch_cgroups;		/* CGROUP_IOC_CREATE, else mkdir(2)/rmdir(2) */
+	bool seccomp_ebpf;		/* BPF_PROG_TYPE_SECCOMP, else classic filters */
+	int landlock_abi;		/* 0: no Landlock (process mode refuses to run) */
+	bool crun;			/* container mode's runtime answers --version */
+	char cgroup_note[256];		/* why not batch_cgroups */
+	char filter_note[256];		/* why not seccomp_ebpf */
+	size_t :0;
+};
+
+/*
+ * Probe the running kernel for what process mode uses, at @cgroup_root
+ * (NULL: the default root, or the cgroup2 mount if it does not exist), and
+ * @crun (NULL: "crun").  Returns 0 with @p filled up to p->sz, or a
+ * negative errno: -EINVAL (p->sz too small), -ENOENT (no cgroup2 mount).
+ */
+LNCH_API int lnch_probe(const char *cgroup_root, const char *crun, struct lnch_probe *p);
+
+/*
  * Clean up after launchers that died: every instance cgroup under
  * @cgroup_root (NULL: the default) and every crun container in container
  * mode's state directory whose launcher process is gone is killed and

@@ -38,6 +38,8 @@
 #define TMP_OPTS		"size=64m,nr_inodes=4096,mode=1777"
 /* where egress policies are pinned: r-ROOT/fn-NAME-PID-START-N, one per lnch_function_open() */
 #define EGRESS_PIN_ROOT		"/sys/fs/bpf/fnlaunch"
+#define ERR_LEN			1024
+#define MAX_EXTRA_ARGS		256
 
 /* A function prepared once (lnch_function_open()), run many times. */
 struct lnch_function {
@@ -62,7 +64,7 @@ struct lnch_function {
 	unsigned int seq;
 	char pin_dir[PATH_MAX];		/* the egress policy's links, or "" */
 	pid_t opener;			/* the process that attached them */
-	char err[1024];
+	char err[ERR_LEN];
 };
 
 static uint64_t now_ns(void)
@@ -81,6 +83,19 @@ static int fail(struct lnch_function *x, int ret, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vsnprintf(x->err, sizeof(x->err), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* The same for an instance: its error goes to the caller's @err, so that
+ * instances of one function may start from several threads at once. */
+static int cfail(char *err, int ret, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cfail(char *err, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, ERR_LEN, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -502,7 +517,8 @@ static bool saw_oom_kill(int cg_fd)
 	return p && strtoull(p + 9, NULL, 10) > 0;
 }
 
-static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t t0)
+static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *io,
+		       struct lnch_result *r, uint64_t t0, char *err)
 {
 	const struct lnch_config *c = &x->g.v->config;
 	char iname[64];
@@ -510,6 +526,7 @@ static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t 
 	struct sb_instance in = { 0 };
 	struct cgb_error cerr = { -1, -1 };
 	struct sb_process p = { .pidfd = -1 };
+	char **argv = NULL;
 	int cg_fd = -1, kill_fd = -1, ret, d, idx;
 	bool timed_out;
 	siginfo_t si;
@@ -521,7 +538,7 @@ static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t 
 	if (x->filter.why_classic[0]) {
 		r->filter_note = strdup(x->filter.why_classic);
 		if (!r->filter_note)
-			return fail(x, -ENOMEM, "out of memory");
+			return cfail(err, -ENOMEM, "out of memory");
 	}
 	if (x->pin_dir[0]) {
 		char link[PATH_MAX + 16];
@@ -529,25 +546,44 @@ static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t 
 		/* closed by the opener, or taken by lnch_gc(): start nothing without it */
 		snprintf(link, sizeof(link), "%s/connect4", x->pin_dir);
 		if (access(link, F_OK))
-			return fail(x, -ENOLINK,
+			return cfail(err, -ENOLINK,
 				    "egress policy: %s is gone (lnch_function_close() in the process that opened the function, or lnch_gc()); no instance starts without it",
 				    x->pin_dir);
 	}
-	snprintf(iname, sizeof(iname), "i-%d-%u", getpid(), x->seq++);
+	if (io->args) {
+		/* process.args, then the invocation's: built before clone3() */
+		int n = 0, m = 0;
+
+		while (x->argv[n])
+			n++;
+		while (io->args[m])
+			m++;
+		argv = calloc(n + m + 1, sizeof(*argv));
+		if (!argv)
+			return cfail(err, -ENOMEM, "out of memory");
+		memcpy(argv, x->argv, n * sizeof(*argv));
+		memcpy(argv + n, io->args, m * sizeof(*argv));
+	}
+	snprintf(iname, sizeof(iname), "i-%d-%u", getpid(), __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
 	ret = cgb_create(x->fn_fd, names, 1, x->seeds, x->nr_seeds, 0, x->cgflags, &cg_fd, &cerr);
 	if (ret) {
-		if (cerr.seed >= 0)
-			return fail(x, ret, "%s/%s: %s \"%s\": %s%s", x->fn_path, iname,
+		if (cerr.seed >= 0) {
+			free(argv);
+			return cfail(err, ret, "%s/%s: %s \"%s\": %s%s", x->fn_path, iname,
 				    x->seeds[cerr.seed].name, x->seeds[cerr.seed].value, strerror(-ret),
 				    ret == -ENOENT ? " (is its controller enabled in the cgroup above?)" : "");
-		return fail(x, ret, "%s/%s: creating the instance's cgroup: %s", x->fn_path, iname,
+		}
+		ret = cfail(err, ret, "%s/%s: creating the instance's cgroup: %s", x->fn_path, iname,
 			    strerror(-ret));
+		free(argv);
+		return ret;
 	}
 	kill_fd = openat(cg_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
 
 	in.rootfs = x->rootfs;
 	in.path = x->g.v->executable;
-	in.argv = x->argv;
+	in.argv = argv ? argv : x->argv;
+	in.stdio = io->stdio;
 	in.envp = x->envp;
 	in.hostname = x->name;
 	in.has_tmp = x->has_tmp;
@@ -562,13 +598,14 @@ static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t 
 	in.netns = x->g.netns;
 	in.filter = &x->filter;
 
-	ret = sb_spawn(&in, &p, x->err, sizeof(x->err));
+	ret = sb_spawn(&in, &p, err, ERR_LEN);
 	if (!ret) {
 		r->started = true;
 		r->start_ns = p.exec_ns - t0;
-		ret = sb_wait(&p, x->o.timeout_ms, kill_fd, &timed_out, &si);
+		ret = sb_wait(&p, io->timeout_ms ? io->timeout_ms : x->o.timeout_ms, kill_fd,
+			      &timed_out, &si);
 		if (ret) {
-			fail(x, ret, "waiting for the instance: %s", strerror(-ret));
+			cfail(err, ret, "waiting for the instance: %s", strerror(-ret));
 		} else {
 			r->timed_out = timed_out;
 			r->exited = si.si_code == CLD_EXITED;
@@ -585,8 +622,9 @@ static int run_process(struct lnch_function *x, struct lnch_result *r, uint64_t 
 	d = cgb_destroy(x->fn_fd, &cg_fd, names, 1, x->cgflags, &idx);
 	close(cg_fd);
 	if (d && !ret)
-		ret = fail(x, d, "%s/%s: destroying the instance's cgroup: %s", x->fn_path, iname,
+		ret = cfail(err, d, "%s/%s: destroying the instance's cgroup: %s", x->fn_path, iname,
 			   strerror(-d));
+	free(argv);
 	return ret;
 }
 
@@ -608,9 +646,11 @@ static void crun_cmd(const char *crun, const char *root, const char *a, const ch
 		waitpid(k, NULL, 0);
 }
 
-static int run_container(struct lnch_function *x, struct lnch_result *r)
+static int run_container(struct lnch_function *x, const struct lnch_invoke_opts *io,
+			 struct lnch_result *r, char *err)
 {
 	const char *crun = x->o.crun ? x->o.crun : "crun";
+	unsigned int timeout_ms = io->timeout_ms ? io->timeout_ms : x->o.timeout_ms;
 	static const char root[] = "/run/fnlaunch/crun";
 	char id[128];
 	int status, pidfd = -1;
@@ -618,25 +658,35 @@ static int run_container(struct lnch_function *x, struct lnch_result *r)
 	pid_t pid;
 
 	r->mode = LNCH_MODE_CONTAINER;
-	snprintf(id, sizeof(id), "fnlaunch-%s-%d-%u", x->name, getpid(), x->seq++);
+	if (io->args)
+		return cfail(err, -EINVAL,
+			     "container mode runs process.args as the bundle gives them: an invocation cannot add arguments");
+	snprintf(id, sizeof(id), "fnlaunch-%s-%d-%u", x->name, getpid(), __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
 	if ((mkdir("/run/fnlaunch", 0700) && errno != EEXIST) ||
 	    (mkdir(root, 0700) && errno != EEXIST))
-		return fail(x, -errno, "mkdir %s: %s", root, strerror(errno));
+		return cfail(err, -errno, "mkdir %s: %s", root, strerror(errno));
 	pid = fork();
 	if (pid < 0)
-		return fail(x, -errno, "fork: %s", strerror(errno));
+		return cfail(err, -errno, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int i = 0; io->stdio && i < 3; i++)
+			if (io->stdio[i] >= 0 && dup2(io->stdio[i], i) < 0)
+				_exit(127);
 		execlp(crun, crun, "--root", root, "run", "--bundle", x->g.v->bundle, id,
 		       (char *)NULL);
 		_exit(127);
 	}
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd >= 0 && x->o.timeout_ms) {
+	if (pidfd >= 0 && timeout_ms) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 		int n;
 
 		do {
-			n = poll(&pfd, 1, x->o.timeout_ms);
+			n = poll(&pfd, 1, timeout_ms);
 		} while (n < 0 && errno == EINTR);
 		if (n == 0) {
 			timed_out = true;
@@ -647,12 +697,12 @@ static int run_container(struct lnch_function *x, struct lnch_result *r)
 		close(pidfd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return fail(x, -errno, "waiting for crun: %s", strerror(errno));
+			return cfail(err, -errno, "waiting for crun: %s", strerror(errno));
 	if (timed_out)
 		crun_cmd(crun, root, "delete", id, NULL);
 	r->timed_out = timed_out;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return fail(x, -ENOENT, "container mode: %s cannot be run", crun);
+		return cfail(err, -ENOENT, "container mode: %s cannot be run", crun);
 	r->started = true;
 	r->exited = WIFEXITED(status);
 	r->exit_code = r->exited ? WEXITSTATUS(status) : 0;
@@ -809,13 +859,36 @@ out_free:
 	return ret;
 }
 
-int lnch_function_run(struct lnch_function *x, struct lnch_result **result)
+int lnch_function_invoke(struct lnch_function *x, const struct lnch_invoke_opts *opts,
+			 struct lnch_result **result)
 {
+	struct lnch_invoke_opts io = { .sz = sizeof(io) };
 	uint64_t t0 = now_ns();
+	char err[ERR_LEN] = "";
 	struct lnch_result *r;
 	int ret;
 
 	*result = NULL;
+	if (opts) {
+		if (opts->sz < sizeof(size_t))
+			return -EINVAL;
+		memcpy(&io, opts, opts->sz < sizeof(io) ? opts->sz : sizeof(io));
+		for (size_t i = sizeof(io); i < opts->sz; i++)
+			if (((const char *)opts)[i])
+				return -E2BIG;
+		io.sz = sizeof(io);
+	}
+	if (io.args) {
+		int m = 0;
+
+		while (io.args[m] && m <= MAX_EXTRA_ARGS)
+			m++;
+		if (m > MAX_EXTRA_ARGS)
+			return -E2BIG;
+	}
+	for (int i = 0; io.stdio && i < 3; i++)
+		if (io.stdio[i] < -1 || (io.stdio[i] >= 0 && io.stdio[i] <= 2 && io.stdio[i] != i))
+			return -EBADF;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -826,11 +899,10 @@ int lnch_function_run(struct lnch_function *x, struct lnch_result **result)
 			return -ENOMEM;
 		}
 	}
-	x->err[0] = 0;
 	if (x->mode == LNCH_MODE_PROCESS)
-		ret = run_process(x, r, t0);
+		ret = run_process(x, &io, r, t0, err);
 	else
-		ret = run_container(x, r);
+		ret = run_container(x, &io, r, err);
 	r->total_ns = now_ns() - t0;
 	/* it ran, or it did not start, or its teardown failed: the result says */
 	if (ret == -ENOMEM) {
@@ -838,7 +910,7 @@ int lnch_function_run(struct lnch_function *x, struct lnch_result **result)
 		return ret;
 	}
 	if (ret) {
-		r->error = strdup(x->err);
+		r->error = strdup(err);
 		if (!r->error) {
 			lnch_result_free(r);
 			return -ENOMEM;
@@ -846,6 +918,18 @@ int lnch_function_run(struct lnch_function *x, struct lnch_result **result)
 	}
 	*result = r;
 	return 0;
+}
+
+int lnch_function_run(struct lnch_function *x, struct lnch_result **result)
+{
+	return lnch_function_invoke(x, NULL, result);
+}
+
+enum lnch_mode lnch_function_mode(const struct lnch_function *x, const char **fallback)
+{
+	if (fallback)
+		*fallback = x->fallback;
+	return x->mode;
 }
 
 const struct lnch_verdict *lnch_function_verdict(const struct lnch_function *x)
@@ -937,6 +1021,61 @@ char *lnch_result_json(const struct lnch_result *r)
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;
+}
+
+/* ---- what the kernel has ---- */
+
+int lnch_probe(const char *cgroup_root, const char *crun, struct lnch_probe *p)
+{
+	struct lnch_probe q = { .sz = sizeof(q) };
+	char mnt[PATH_MAX];
+	int fd, ret, status = -1;
+	pid_t pid;
+
+	if (p->sz < offsetof(struct lnch_probe, cgroup_note))
+		return -EINVAL;
+	ret = cgroup2_mount(mnt, sizeof(mnt));
+	if (ret)
+		return ret;
+	fd = cgroup_root ? open(cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		char def[PATH_MAX + 16];
+
+		snprintf(def, sizeof(def), "%s/fnlaunch", mnt);
+		fd = open(cgroup_root ? mnt : def, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	q.batch_cgroups = cgb_kernel_has_batch(fd);
+	close(fd);
+	if (!q.batch_cgroups)
+		snprintf(q.cgroup_note, sizeof(q.cgroup_note),
+			 "the kernel has no CGROUP_IOC_CREATE: cgroups are made with mkdir(2) and removed with rmdir(2)");
+	q.seccomp_ebpf = !lnch_filter_probe(q.filter_note, sizeof(q.filter_note));
+	if (q.seccomp_ebpf)
+		q.filter_note[0] = 0;
+	q.landlock_abi = sb_landlock_abi();
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execlp(crun ? crun : "crun", crun ? crun : "crun", "--version", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		q.crun = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	memcpy(p, &q, p->sz < sizeof(q) ? p->sz : sizeof(q));
+	p->sz = p->sz < sizeof(q) ? p->sz : sizeof(q);
+	return 0;
 }
 
 /* ---- crash recovery ---- */

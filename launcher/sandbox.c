@@ -85,6 +85,7 @@ struct ll_path_beneath {
 
 static const char *const step_names[] = {
 	[SB_STEP_SYNC] = "waiting for the user namespace's maps",
+	[SB_STEP_STDIO] = "setting up standard input and output",
 	[SB_STEP_LOOPBACK] = "bringing up the network namespace's loopback",
 	[SB_STEP_PRIVATE] = "making the mounts private",
 	[SB_STEP_BIND_ROOT] = "binding the rootfs",
@@ -136,12 +137,21 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 	struct mount_attr ma = {
 		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	};
+	sigset_t none;
 	char c;
 	int fd;
 
+	/* a daemon's threads block the signals it waits for: not the function */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (read(sync_fd, &c, 1) != 1)
 		goto fail_einval;
 	close(sync_fd);
+
+	e.step = SB_STEP_STDIO;
+	for (int i = 0; in->stdio && i < 3; i++)
+		if (in->stdio[i] >= 0 && in->stdio[i] != i && dup2(in->stdio[i], i) < 0)
+			goto fail;
 
 	e.step = SB_STEP_LOOPBACK;
 	if (in->netns) {

@@ -11,6 +11,7 @@
 
 enum sb_step {
 	SB_STEP_SYNC,
+	SB_STEP_STDIO,
 	SB_STEP_LOOPBACK,
 	SB_STEP_PRIVATE,
 	SB_STEP_BIND_ROOT,
@@ -37,6 +38,7 @@ struct sb_error {
 struct sb_instance {
 	const char *rootfs;		/* host path of the bundle's rootfs */
 	const char *path;		/* the executable, inside the rootfs */
+	const int *stdio;		/* its fds 0, 1, 2 (-1: the caller's); NULL: the caller's */
 	char *const *argv, *const *envp;
 	const char *hostname;
 	bool has_tmp;			/* the rootfs has a /tmp directory */
