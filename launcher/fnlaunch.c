@@ -4,6 +4,8 @@
  *   fnlaunch verify [--json] [--profiles DIR] BUNDLE
  *   fnlaunch run [OPTIONS] BUNDLE
  *   fnlaunch gc [--cgroup-root DIR] [--crun PATH]
+ *   fnlaunch register|unregister|list|inspect|invoke|metrics|node ...
+ *	(through fnlaunchd's socket: client.c)
  *
  * verify's exit status: 0 verified, 1 unverifiable, 2 usage error or a
  * bundle that cannot be read, 3 out of memory.  run's: the function's,
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "client.h"
 #include "launcher.h"
 
 #define EXIT_BAD 2
@@ -32,10 +35,23 @@ static void usage(FILE *f)
 		"                    [--report FILE]\n"
 		"                    [--verbose] BUNDLE\n"
 		"       fnlaunch gc [--cgroup-root DIR] [--crun PATH]\n"
+		"       fnlaunch register [--socket PATH] [--mode M] [--concurrency N] [--timeout S]\n"
+		"                         [--no-fallback] NAME BUNDLE\n"
+		"       fnlaunch invoke [--socket PATH] [--stdin FILE] [--timeout S] [--json] NAME [ARG...]\n"
+		"       fnlaunch unregister|inspect [--socket PATH] NAME\n"
+		"       fnlaunch list [--socket PATH] [--json]\n"
+		"       fnlaunch metrics|node [--socket PATH]\n"
 		"       fnlaunch --help | --version\n"
 		"commands: verify  decide whether the OCI bundle's function may run in process mode\n"
 		"          run     run the function once, in process mode if verified, else with crun\n"
 		"          gc      remove the instances (cgroups, crun containers) and egress policies of launchers that died\n"
+		"          register, unregister, list, inspect, invoke, metrics, node: ask fnlaunchd(8)\n"
+		"          (--socket PATH, else $FNLAUNCH_SOCKET, else /run/fnlaunch/fnlaunchd.sock)\n"
+		"register: --mode M, --no-fallback as for run; --concurrency N: its instances at once;\n"
+		"          --timeout S: kill each instance after S seconds\n"
+		"invoke:   --stdin FILE  the instance's standard input (- for this one's; default empty)\n"
+		"          --timeout S   this instance's timeout; ARG...: appended to process.args\n"
+		"          --json        the daemon's whole answer on stdout, instead of the instance's output\n"
 		"verify:   --json          the verdict as JSON on stdout\n"
 		"          --profiles DIR  the tiers' profiles (default %s)\n"
 		"run:      --mode M        auto (default), process or container\n"
@@ -51,7 +67,9 @@ static void usage(FILE *f)
 		"          --verbose       the mode, sandbox and timings on stderr\n"
 		"exit status: verify: 0 verified, 1 unverifiable, 2 usage error or bad bundle, 3 out of memory;\n"
 		"             run: the function's; 128+N killed by signal N; 124 timed out; 125 not started;\n"
-		"             gc: 0, or 1 if something could not be removed\n",
+		"             gc: 0, or 1 if something could not be removed;\n"
+		"             invoke: as run, and 75 if the daemon's limits and queue are full;\n"
+		"             the other daemon commands: 0, or 1 if the daemon refused or cannot be reached\n",
 		LNCH_PROFILE_DIR);
 }
 
@@ -349,7 +367,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", common_opts, NULL)) != -1)
 		common(c, NULL);
 	if (optind >= argc)
-		bad_usage("no command: verify, run or gc");
+		bad_usage("no command: verify, run, gc, register, unregister, list, inspect, invoke, metrics or node");
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* GNU getopt: start over on the command's arguments */
@@ -359,5 +377,15 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(argv[0], "gc"))
 		return cmd_gc(argc, argv);
-	bad_usage("unknown command '%s': verify, run or gc", argv[0]);
+	if (client_is_command(argv[0])) {
+		int status = client_main(argc, argv);
+
+		if (status < 0) {
+			usage(stdout);
+			return 0;
+		}
+		return status;
+	}
+	bad_usage("unknown command '%s': verify, run, gc, register, unregister, list, inspect, invoke, metrics or node",
+		  argv[0]);
 }

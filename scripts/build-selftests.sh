@@ -82,7 +82,7 @@ cp "$TOP/cgbatch/cgbatch" "$tools/"
 # libegress against the system's libbpf, as a packager would build it)
 make -s -C "$TOP/launcher" OUT="$tools/launcher" CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter" \
 	CLANG="$CLANG" all >/dev/null || die "launcher build failed"
-cp "$tools/launcher/fnlaunch" "$tools/"
+cp "$tools/launcher/fnlaunch" "$tools/launcher/fnlaunchd" "$tools/"
 # e2e:launcher-run.sh's function: freestanding, so that the gate verifies it
 gcc -O2 -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -Wall -Wextra -Werror \
 	-o "$tools/fn-probe" "$TOP/selftests/e2e/fn-probe.c" || die "fn-probe build failed"

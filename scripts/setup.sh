@@ -11,7 +11,7 @@ PKGS=(
 	xz-utils zstd e2fsprogs gawk dpkg-dev debhelper git python3 python3-venv
 	qemu-system-x86 busybox-static
 	clang-19 llvm-19 lld-19 libbpf-dev bpftool libcap-dev libseccomp-dev libjson-c-dev libmnl-dev libpopt-dev
-	libcapstone-dev crun
+	libcapstone-dev crun libmicrohttpd-dev libcurl4-openssl-dev
 	sparse shellcheck python3-ply
 	man-db pkg-config
 )

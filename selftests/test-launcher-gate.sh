@@ -21,7 +21,10 @@
 #   args[0] escaping the rootfs through a symlink, a bad egress
 #   annotation (host bits, an IPv4-mapped IPv6 rule, too many port ranges
 #   for one network: what libegress would refuse), an unknown tier, an unknown or repeated namespace type, a
-#   profile that does not parse: exit 2 with the field named.
+#   profile that does not parse: exit 2 with the field named;
+#   the manual pages (fnlaunch(1), fnlaunchd(8), liblauncher(3)) without
+#   man's warnings, and make install: fnlaunch, fnlaunchd, the library
+#   exporting LIBLAUNCHER_1.2's symbols, the pages.
 # Prints TAP.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +38,7 @@ ok() { n=$((n + 1)); echo "ok $n $*"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $*"; }
 
 echo "TAP version 13"
-echo "1..26"
+echo "1..28"
 
 if ! make -s -C "$top/launcher" OUT="$tmp/build" CFLAGS="$CFLAGS" all >"$tmp/build.log" 2>&1; then
 	cat "$tmp/build.log"
@@ -301,6 +304,24 @@ bundle "$a" /bin/fn '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["wr
 verify "$a"
 expect_bad 'config.json: linux.seccomp: syscalls\[0\].names\[1\]: unknown syscall "nosuchcall"' \
 	"profile naming an unknown syscall: exit 2, the place named"
+
+# (i) the manual pages and the install
+w=""
+version=$(cat "$top/VERSION")
+for page in fnlaunch.1 fnlaunchd.8 liblauncher.3; do
+	w+=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$top/man/$page" 2>&1 >/dev/null)
+	grep -q "^\.TH .* \"[a-z]* $version\"" "$top/man/$page" || w+="$page: .TH without $version; "
+done
+if [ -z "$w" ]; then ok "fnlaunch(1), fnlaunchd(8), liblauncher(3): no man warnings, version $version"
+else nok "manual pages: $w"; fi
+d=$tmp/dest
+if make -s -C "$top/launcher" OUT="$tmp/build" CFLAGS="$CFLAGS" DESTDIR="$d" PREFIX=/usr install >"$tmp/install.log" 2>&1 &&
+	[ -x "$d/usr/bin/fnlaunch" ] && [ -x "$d/usr/sbin/fnlaunchd" ] &&
+	[ -f "$d/usr/share/man/man8/fnlaunchd.8" ] && [ -f "$d/usr/share/man/man3/lnch_function_invoke.3" ] &&
+	objdump -T "$d/usr/lib/liblauncher.so.1.0.0" | grep -q 'LIBLAUNCHER_1.2 *lnch_function_invoke$' &&
+	"$d/usr/sbin/fnlaunchd" --version | grep -q "^fnlaunchd $version$"; then
+	ok "make install: fnlaunch, fnlaunchd, lnch_function_invoke@LIBLAUNCHER_1.2, the pages"
+else nok "install: $(cat "$tmp/install.log"); $(find "$d" -type f | tr '\n' ' ')"; fi
 
 echo "# $fails of $n failed"
 [ "$fails" = 0 ]

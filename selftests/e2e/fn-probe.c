@@ -32,6 +32,9 @@
  *                    openat must fail (EPERM), also in a child it forks
  *   secret PATH      writes PATH, sleeps 2 s, exits 0 if it is still
  *                    its own content (another instance's /tmp is not this one's)
+ *   cat              copies standard input to standard output, writes
+ *                    "fn-probe: N bytes" to standard error
+ *   args ARG...      prints each ARG on a line
  *   connect PORT     a TCP connect(2) to 127.0.0.1:PORT, socket(2) and
  *                    connect(2) hidden from the gate: prints its result
  *                    ("connect: 0", "connect: -111") and exits 0; the test
@@ -118,7 +121,19 @@ static void out(const char *s)
 	SYSCALL3(NR_write, 1, s, slen(s));
 }
 
+static void put_num(int fd, long v);
+
 static void out_num(long v)
+{
+	put_num(1, v);
+}
+
+static void err_num(long v)
+{
+	put_num(2, v);
+}
+
+static void put_num(int fd, long v)
 {
 	char buf[24], *p = buf + sizeof(buf) - 1;
 	int neg = v < 0;
@@ -131,7 +146,7 @@ static void out_num(long v)
 	} while (u);
 	if (neg)
 		*--p = '-';
-	out(p);
+	SYSCALL3(NR_write, fd, p, slen(p));
 }
 
 static long num(const char *s)
@@ -321,6 +336,13 @@ int main(int argc, char **argv)
 		}
 		return bad;
 	}
+	if (seq(c, "args")) {
+		for (int i = 2; i < argc; i++) {
+			out(argv[i]);
+			out("\n");
+		}
+		return 0;
+	}
 	return run_cmd(argv[0], c, a);
 }
 
@@ -331,6 +353,20 @@ static int run_cmd(const char *self, const char *c, const char *a)
 	if (seq(c, "hello")) {
 		out("hello from fn-probe\n");
 		return 0;
+	}
+	if (seq(c, "cat")) {
+		static char buf[4096];
+		long total = 0, n;
+
+		while ((n = SYSCALL3(NR_read, 0, buf, sizeof(buf))) > 0) {
+			if (SYSCALL3(NR_write, 1, buf, n) != n)
+				return 1;
+			total += n;
+		}
+		SYSCALL3(NR_write, 2, "fn-probe: ", 10);
+		err_num(total);
+		SYSCALL3(NR_write, 2, " bytes\n", 7);
+		return n < 0;
 	}
 	if (seq(c, "pid1"))
 		return expect("getpid() - 1", SYSCALL3(NR_getpid, 0, 0, 0) - 1, 0);

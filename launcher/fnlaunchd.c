@@ -1,0 +1,1301 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * fnlaunchd: the function launcher's daemon.  It keeps functions
+ * registered from OCI bundles open (gate, filter and cgroup prepared once:
+ * lnch_function_open()), starts their instances on request
+ * (lnch_function_invoke()) within per-function and node-wide limits, and
+ * serves a small HTTP/JSON API on a Unix socket with libmicrohttpd:
+ *
+ *   GET    /v1/node                     what the kernel gives, the limits
+ *   GET    /v1/functions                the registered functions
+ *   POST   /v1/functions                register {"name", "bundle", ...}
+ *   GET    /v1/functions/NAME           inspect: the verdict, counters
+ *   DELETE /v1/functions/NAME           unregister
+ *   POST   /v1/functions/NAME/invoke    {"stdin", "args", "timeout_ms"}
+ *   GET    /metrics                     Prometheus text format
+ *
+ * See fnlaunchd(8).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include "launcher.h"
+
+#define DEFAULT_SOCKET		"/run/fnlaunch/fnlaunchd.sock"
+#define MAX_BODY		(4u << 20)	/* a request's JSON */
+#define MAX_OUTPUT		(1u << 20)	/* stdout, stderr returned per invocation */
+#define MAX_NAME		63
+#define EXIT_BAD		2
+
+/* the cold-start histogram's upper bounds, in seconds (Prometheus "le") */
+static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+				  1, 2.5 };
+#define NR_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+
+struct function {
+	struct function *next;
+	char name[MAX_NAME + 1];
+	char *bundle;
+	struct lnch_function *fn;
+	enum lnch_mode mode;
+	const char *fallback;		/* owned by fn */
+	char *fallback_rule;		/* the gate's first reason, for the metrics */
+	char *verdict_json;
+	unsigned int concurrency;
+	unsigned int timeout_ms;
+	unsigned int running, waiting;
+	unsigned int refs;		/* the registry's, and one per request using it */
+	uint64_t invocations, failed, rejected;
+};
+
+static struct {
+	const char *socket_path;
+	struct lnch_run_opts ro;
+	unsigned int max_instances, max_queue, queue_ms;
+	struct lnch_probe probe;
+	pthread_mutex_t lock;		/* everything below */
+	pthread_cond_t cond;		/* an instance ended, or a function went */
+	pthread_mutex_t open_lock;	/* lnch_function_open(): one at a time */
+	struct function *functions;
+	unsigned int running, waiting;
+	/* metrics */
+	uint64_t started[3];		/* by enum lnch_mode */
+	uint64_t not_started, timed_out, oom_killed, rejected;
+	uint64_t hist[NR_BUCKETS + 1];	/* cold starts (execve) by bucket; the last: +Inf */
+	double hist_sum;
+	uint64_t hist_count;
+	struct fallback_count {
+		char rule[64];
+		uint64_t n;
+	} fallbacks[32];
+	unsigned int nr_fallbacks;
+} d = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+	.open_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static bool verbose;
+
+static void __attribute__((format(printf, 1, 2))) logf_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fnlaunchd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *mode_name(enum lnch_mode m)
+{
+	return m == LNCH_MODE_PROCESS ? "process" : m == LNCH_MODE_CONTAINER ? "container" : "auto";
+}
+
+/* ---- the registry ---- */
+
+static struct function *find_locked(const char *name)
+{
+	for (struct function *f = d.functions; f; f = f->next)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
+static struct function *get(const char *name)
+{
+	struct function *f;
+
+	pthread_mutex_lock(&d.lock);
+	f = find_locked(name);
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&d.lock);
+	return f;
+}
+
+static void free_function(struct function *f)
+{
+	lnch_function_close(f->fn);
+	free(f->bundle);
+	free(f->fallback_rule);
+	free(f->verdict_json);
+	free(f);
+}
+
+static void put(struct function *f)
+{
+	bool last;
+
+	pthread_mutex_lock(&d.lock);
+	last = --f->refs == 0;
+	pthread_mutex_unlock(&d.lock);
+	/* the last reference closes it: no instance of it runs any more */
+	if (last)
+		free_function(f);
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > MAX_NAME || s[0] == '.' || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+		    !(*s >= '0' && *s <= '9') && *s != '_' && *s != '.' && *s != '-')
+			return false;
+	return true;
+}
+
+/* ---- responses ---- */
+
+struct request {
+	char *body;
+	size_t len;
+	bool too_big;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
+			     char *text)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!text)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned int status,
+				  struct json_object *o)
+{
+	char *s = o ? strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) : NULL;
+	char *nl = s ? malloc(strlen(s) + 2) : NULL;
+
+	json_object_put(o);
+	if (!nl) {
+		free(s);
+		return MHD_NO;
+	}
+	sprintf(nl, "%s\n", s);
+	free(s);
+	return reply(c, status, "application/json", nl);
+}
+
+static enum MHD_Result __attribute__((format(printf, 3, 4)))
+reply_error(struct MHD_Connection *c, unsigned int status, const char *fmt, ...)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (verbose)
+		logf_("%u: %s", status, msg);
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return reply_json(c, status, o);
+}
+
+/* @s parsed as JSON: an object, or NULL with the reason in @why */
+static struct json_object *parse_body(const struct request *rq, char *why, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (!rq->len) {
+		snprintf(why, len, "the request has no body: a JSON object is expected");
+		return NULL;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, rq->body, rq->len);
+	if (!o || json_tokener_get_parse_end(tok) != rq->len) {
+		snprintf(why, len, "malformed JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
+			 o ? "data after the object" :
+			 json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(o);
+		o = NULL;
+	} else if (!json_object_is_type(o, json_type_object)) {
+		snprintf(why, len, "expected a JSON object, not %s",
+			 json_type_to_name(json_object_get_type(o)));
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* Every key of @o must be in @known (NULL-terminated). */
+static bool known_keys(struct json_object *o, const char *const *known, char *why, size_t len)
+{
+	json_object_object_foreach(o, key, val) {
+		bool ok = false;
+
+		(void)val;
+		for (int i = 0; known[i]; i++)
+			ok |= !strcmp(key, known[i]);
+		if (!ok) {
+			snprintf(why, len, "unknown field \"%s\"", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* An optional integer field in [lo, hi]: 0 (absent or valid), -1 (bad, @why set). */
+static int uint_field(struct json_object *o, const char *key, int64_t lo, int64_t hi,
+		      unsigned int *out, char *why, size_t len)
+{
+	struct json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int)) {
+		snprintf(why, len, "%s: expected an integer, not %s", key,
+			 json_type_to_name(json_object_get_type(v)));
+		return -1;
+	}
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (errno || n < lo || n > hi) {
+		snprintf(why, len, "%s: %s is outside %lld..%lld", key, json_object_to_json_string(v),
+			 (long long)lo, (long long)hi);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* ---- GET /v1/node, GET /metrics ---- */
+
+static enum MHD_Result get_node(struct MHD_Connection *c)
+{
+	struct json_object *o = json_object_new_object(), *k = json_object_new_object();
+
+	json_object_object_add(o, "version", json_object_new_string(lnch_version()));
+	json_object_object_add(k, "batch_cgroups", json_object_new_boolean(d.probe.batch_cgroups));
+	json_object_object_add(k, "seccomp_ebpf", json_object_new_boolean(d.probe.seccomp_ebpf));
+	json_object_object_add(k, "landlock_abi", json_object_new_int(d.probe.landlock_abi));
+	json_object_object_add(k, "crun", json_object_new_boolean(d.probe.crun));
+	if (d.probe.cgroup_note[0])
+		json_object_object_add(k, "cgroup_note", json_object_new_string(d.probe.cgroup_note));
+	if (d.probe.filter_note[0])
+		json_object_object_add(k, "filter_note", json_object_new_string(d.probe.filter_note));
+	json_object_object_add(o, "kernel", k);
+	json_object_object_add(o, "max_instances", json_object_new_int64(d.max_instances));
+	json_object_object_add(o, "max_queue", json_object_new_int64(d.max_queue));
+	json_object_object_add(o, "queue_timeout_ms", json_object_new_int64(d.queue_ms));
+	pthread_mutex_lock(&d.lock);
+	json_object_object_add(o, "running", json_object_new_int64(d.running));
+	json_object_object_add(o, "waiting", json_object_new_int64(d.waiting));
+	pthread_mutex_unlock(&d.lock);
+	return reply_json(c, MHD_HTTP_OK, o);
+}
+
+/* Prometheus label values: \, " and newline escaped */
+static void label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static enum MHD_Result get_metrics(struct MHD_Connection *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	uint64_t cum = 0;
+
+	if (!f)
+		return MHD_NO;
+	pthread_mutex_lock(&d.lock);
+	fprintf(f, "# HELP fnlaunch_instances_started_total Instances whose function started, by mode.\n"
+		   "# TYPE fnlaunch_instances_started_total counter\n");
+	fprintf(f, "fnlaunch_instances_started_total{mode=\"process\"} %llu\n",
+		(unsigned long long)d.started[LNCH_MODE_PROCESS]);
+	fprintf(f, "fnlaunch_instances_started_total{mode=\"container\"} %llu\n",
+		(unsigned long long)d.started[LNCH_MODE_CONTAINER]);
+	fprintf(f, "# HELP fnlaunch_instances_failed_total Invocations whose instance did not start.\n"
+		   "# TYPE fnlaunch_instances_failed_total counter\n"
+		   "fnlaunch_instances_failed_total %llu\n", (unsigned long long)d.not_started);
+	fprintf(f, "# HELP fnlaunch_instances_timed_out_total Instances killed at their timeout.\n"
+		   "# TYPE fnlaunch_instances_timed_out_total counter\n"
+		   "fnlaunch_instances_timed_out_total %llu\n", (unsigned long long)d.timed_out);
+	fprintf(f, "# HELP fnlaunch_instances_oom_killed_total Instances that saw an OOM kill.\n"
+		   "# TYPE fnlaunch_instances_oom_killed_total counter\n"
+		   "fnlaunch_instances_oom_killed_total %llu\n", (unsigned long long)d.oom_killed);
+	fprintf(f, "# HELP fnlaunch_invocations_rejected_total Invocations refused because the node's or the function's limits and the queue were full.\n"
+		   "# TYPE fnlaunch_invocations_rejected_total counter\n"
+		   "fnlaunch_invocations_rejected_total %llu\n", (unsigned long long)d.rejected);
+	fprintf(f, "# HELP fnlaunch_fallbacks_total Instances run in container mode because the gate could not verify their function, by the gate's first reason.\n"
+		   "# TYPE fnlaunch_fallbacks_total counter\n");
+	for (unsigned int i = 0; i < d.nr_fallbacks; i++) {
+		fprintf(f, "fnlaunch_fallbacks_total{reason=\"");
+		label(f, d.fallbacks[i].rule);
+		fprintf(f, "\"} %llu\n", (unsigned long long)d.fallbacks[i].n);
+	}
+	fprintf(f, "# HELP fnlaunch_cold_start_seconds From the invocation's start to the function's execve().\n"
+		   "# TYPE fnlaunch_cold_start_seconds histogram\n");
+	for (unsigned int i = 0; i < NR_BUCKETS; i++) {
+		cum += d.hist[i];
+		fprintf(f, "fnlaunch_cold_start_seconds_bucket{le=\"%g\"} %llu\n", buckets[i],
+			(unsigned long long)cum);
+	}
+	fprintf(f, "fnlaunch_cold_start_seconds_bucket{le=\"+Inf\"} %llu\n",
+		(unsigned long long)d.hist_count);
+	fprintf(f, "fnlaunch_cold_start_seconds_sum %.9f\n", d.hist_sum);
+	fprintf(f, "fnlaunch_cold_start_seconds_count %llu\n", (unsigned long long)d.hist_count);
+	fprintf(f, "# HELP fnlaunch_instances_running Instances running now.\n"
+		   "# TYPE fnlaunch_instances_running gauge\n"
+		   "fnlaunch_instances_running %u\n", d.running);
+	fprintf(f, "# HELP fnlaunch_invocations_waiting Invocations queued for a free slot.\n"
+		   "# TYPE fnlaunch_invocations_waiting gauge\n"
+		   "fnlaunch_invocations_waiting %u\n", d.waiting);
+	fprintf(f, "# HELP fnlaunch_instance_slots_free Instances the node may still start (max_instances - running).\n"
+		   "# TYPE fnlaunch_instance_slots_free gauge\n"
+		   "fnlaunch_instance_slots_free %u\n", d.max_instances - d.running);
+	fprintf(f, "# HELP fnlaunch_functions Registered functions, by mode.\n"
+		   "# TYPE fnlaunch_functions gauge\n");
+	for (int m = LNCH_MODE_PROCESS; m <= LNCH_MODE_CONTAINER; m++) {
+		unsigned int n = 0;
+
+		for (struct function *fn = d.functions; fn; fn = fn->next)
+			n += fn->mode == (enum lnch_mode)m;
+		fprintf(f, "fnlaunch_functions{mode=\"%s\"} %u\n", mode_name(m), n);
+	}
+	pthread_mutex_unlock(&d.lock);
+	if (fclose(f)) {
+		free(text);
+		return MHD_NO;
+	}
+	return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", text);
+}
+
+/* ---- the functions ---- */
+
+static struct json_object *function_json(const struct function *f, bool full)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(f->name));
+	json_object_object_add(o, "bundle", json_object_new_string(f->bundle));
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(f->mode)));
+	if (f->fallback)
+		json_object_object_add(o, "fallback", json_object_new_string(f->fallback));
+	json_object_object_add(o, "concurrency", json_object_new_int64(f->concurrency));
+	json_object_object_add(o, "timeout_ms", json_object_new_int64(f->timeout_ms));
+	json_object_object_add(o, "running", json_object_new_int64(f->running));
+	json_object_object_add(o, "waiting", json_object_new_int64(f->waiting));
+	json_object_object_add(o, "invocations", json_object_new_int64(f->invocations));
+	json_object_object_add(o, "failed", json_object_new_int64(f->failed));
+	json_object_object_add(o, "rejected", json_object_new_int64(f->rejected));
+	if (full && f->verdict_json)
+		json_object_object_add(o, "verdict", json_tokener_parse(f->verdict_json));
+	return o;
+}
+
+static enum MHD_Result list_functions(struct MHD_Connection *c)
+{
+	struct json_object *a = json_object_new_array(), *o = json_object_new_object();
+
+	pthread_mutex_lock(&d.lock);
+	for (struct function *f = d.functions; f; f = f->next)
+		json_object_array_add(a, function_json(f, false));
+	pthread_mutex_unlock(&d.lock);
+	json_object_object_add(o, "functions", a);
+	return reply_json(c, MHD_HTTP_OK, o);
+}
+
+static enum MHD_Result inspect(struct MHD_Connection *c, const char *name)
+{
+	struct function *f;
+	struct json_object *o;
+
+	pthread_mutex_lock(&d.lock);
+	f = find_locked(name);
+	o = f ? function_json(f, true) : NULL;
+	pthread_mutex_unlock(&d.lock);
+	if (!o)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no function \"%s\" is registered", name);
+	return reply_json(c, MHD_HTTP_OK, o);
+}
+
+static enum MHD_Result unregister(struct MHD_Connection *c, const char *name)
+{
+	struct function *f, **pp;
+
+	pthread_mutex_lock(&d.lock);
+	for (pp = &d.functions; *pp && strcmp((*pp)->name, name); pp = &(*pp)->next)
+		;
+	f = *pp;
+	if (f)
+		*pp = f->next;
+	/* its queued invocations see it gone */
+	pthread_cond_broadcast(&d.cond);
+	pthread_mutex_unlock(&d.lock);
+	if (!f)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no function \"%s\" is registered", name);
+	logf_("%s: unregistered%s", name, f->running ? "; its running instances finish first" : "");
+	put(f);
+	return reply_json(c, MHD_HTTP_OK, json_tokener_parse("{\"removed\":true}"));
+}
+
+static enum MHD_Result register_function(struct MHD_Connection *c, const struct request *rq)
+{
+	static const char *const known[] = { "name", "bundle", "mode", "concurrency", "timeout_ms",
+					     "no_fallback", NULL };
+	struct lnch_run_opts ro = d.ro;
+	struct lnch_verdict *v = NULL;
+	struct json_object *o, *x, *resp;
+	struct function *f;
+	char why[1024], *error = NULL;
+	const char *name, *bundle;
+	int ret;
+
+	o = parse_body(rq, why, sizeof(why));
+	if (!o)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		json_object_put(o);
+		return MHD_NO;
+	}
+	f->concurrency = d.max_instances;
+	if (!known_keys(o, known, why, sizeof(why)))
+		goto bad;
+	if (!json_object_object_get_ex(o, "name", &x) || !json_object_is_type(x, json_type_string) ||
+	    !json_object_object_get_ex(o, "bundle", &x) || !json_object_is_type(x, json_type_string)) {
+		snprintf(why, sizeof(why), "\"name\" and \"bundle\" are required strings");
+		goto bad;
+	}
+	json_object_object_get_ex(o, "name", &x);
+	name = json_object_get_string(x);
+	if (!valid_name(name)) {
+		snprintf(why, sizeof(why),
+			 "name: \"%.80s\" is not 1 to %d of A-Z a-z 0-9 _ . - (not starting with . or -)",
+			 name, MAX_NAME);
+		goto bad;
+	}
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	json_object_object_get_ex(o, "bundle", &x);
+	bundle = json_object_get_string(x);
+	if (bundle[0] != '/') {
+		snprintf(why, sizeof(why), "bundle: \"%.200s\" is not an absolute path", bundle);
+		goto bad;
+	}
+	if (json_object_object_get_ex(o, "mode", &x)) {
+		const char *m = json_object_is_type(x, json_type_string) ? json_object_get_string(x) : "";
+
+		if (!strcmp(m, "auto"))
+			ro.mode = LNCH_MODE_AUTO;
+		else if (!strcmp(m, "process"))
+			ro.mode = LNCH_MODE_PROCESS;
+		else if (!strcmp(m, "container"))
+			ro.mode = LNCH_MODE_CONTAINER;
+		else {
+			snprintf(why, sizeof(why), "mode: expected \"auto\", \"process\" or \"container\"");
+			goto bad;
+		}
+	}
+	if (json_object_object_get_ex(o, "no_fallback", &x)) {
+		if (!json_object_is_type(x, json_type_boolean)) {
+			snprintf(why, sizeof(why), "no_fallback: expected true or false");
+			goto bad;
+		}
+		if (json_object_get_boolean(x))
+			ro.flags |= LNCH_RUN_NO_FALLBACK;
+	}
+	if (uint_field(o, "concurrency", 1, d.max_instances, &f->concurrency, why, sizeof(why)) ||
+	    uint_field(o, "timeout_ms", 0, 24 * 3600 * 1000, &f->timeout_ms, why, sizeof(why)))
+		goto bad;
+	f->bundle = strdup(bundle);
+	if (!f->bundle)
+		goto nomem;
+	ro.name = f->name;
+	ro.timeout_ms = f->timeout_ms;
+
+	pthread_mutex_lock(&d.lock);
+	ret = find_locked(f->name) ? -EEXIST : 0;
+	pthread_mutex_unlock(&d.lock);
+	if (ret) {
+		json_object_put(o);
+		free_function(f);
+		return reply_error(c, MHD_HTTP_CONFLICT, "function \"%s\" is already registered",
+				   name);
+	}
+
+	pthread_mutex_lock(&d.open_lock);
+	ret = lnch_function_open(f->bundle, &ro, &f->fn, &v, &error);
+	pthread_mutex_unlock(&d.open_lock);
+	if (ret) {
+		resp = json_object_new_object();
+		json_object_object_add(resp, "error",
+				       json_object_new_string(error ? error : strerror(-ret)));
+		if (v) {
+			char *vj = lnch_verdict_json(v);
+
+			if (vj)
+				json_object_object_add(resp, "verdict", json_tokener_parse(vj));
+			free(vj);
+		}
+		logf_("%s: not registered: %s", f->name, error ? error : strerror(-ret));
+		free(error);
+		lnch_verdict_free(v);
+		json_object_put(o);
+		free_function(f);
+		return reply_json(c, ret == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT :
+				     MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
+	}
+	f->mode = lnch_function_mode(f->fn, &f->fallback);
+	f->verdict_json = lnch_verdict_json(lnch_function_verdict(f->fn));
+	if (!f->verdict_json)
+		goto nomem;
+	if (f->fallback) {
+		const struct lnch_verdict *fv = lnch_function_verdict(f->fn);
+
+		f->fallback_rule = strdup(fv->nr_reasons ? fv->reasons[0].rule : "unverifiable");
+		if (!f->fallback_rule)
+			goto nomem;
+	}
+	f->refs = 1;
+	pthread_mutex_lock(&d.lock);
+	ret = find_locked(f->name) ? -EEXIST : 0;
+	if (!ret) {
+		f->next = d.functions;
+		d.functions = f;
+		resp = function_json(f, true);
+	}
+	pthread_mutex_unlock(&d.lock);
+	json_object_put(o);
+	if (ret) {
+		free_function(f);
+		return reply_error(c, MHD_HTTP_CONFLICT, "function \"%s\" is already registered",
+				   name);
+	}
+	logf_("%s: registered from %s: %s mode%s%s", f->name, f->bundle, mode_name(f->mode),
+	      f->fallback ? ": " : "", f->fallback ? f->fallback : "");
+	return reply_json(c, MHD_HTTP_CREATED, resp);
+bad:
+	json_object_put(o);
+	free_function(f);
+	return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+nomem:
+	json_object_put(o);
+	free_function(f);
+	return MHD_NO;
+}
+
+/* ---- invoke ---- */
+
+static int memfd_with(const char *name, const char *data, size_t len)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0) {
+			close(fd);
+			return -1;
+		}
+		off += n;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static bool valid_utf8(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned int c = p[i], len, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (!len || i + len > n)
+			return false;
+		cp = c & (0x7f >> len);
+		for (unsigned int k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+static char *base64(const unsigned char *p, size_t n)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned int v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
+				 (i + 2 < n ? p[i + 2] : 0);
+
+		*o++ = tab[v >> 18 & 63];
+		*o++ = tab[v >> 12 & 63];
+		*o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		*o++ = i + 2 < n ? tab[v & 63] : '=';
+	}
+	*o = 0;
+	return out;
+}
+
+/*
+ * What the instance wrote to @fd, up to MAX_OUTPUT bytes: a JSON string if
+ * it is UTF-8, else base64 with KEY_encoding "base64".
+ */
+static void add_output(struct json_object *o, const char *key, int fd)
+{
+	char trunc[64], bytes[64];
+	struct stat st;
+	size_t n = 0, want;
+	char *buf;
+
+	if (fstat(fd, &st))
+		st.st_size = 0;
+	want = st.st_size < (off_t)MAX_OUTPUT ? (size_t)st.st_size : MAX_OUTPUT;
+	buf = malloc(want + 1);
+	if (!buf)
+		return;
+	while (n < want) {
+		ssize_t r = pread(fd, buf + n, want - n, n);
+
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	if (valid_utf8((unsigned char *)buf, n)) {
+		json_object_object_add(o, key, json_object_new_string_len(buf, n));
+	} else {
+		char *b64 = base64((unsigned char *)buf, n), enc[64];
+
+		json_object_object_add(o, key, b64 ? json_object_new_string(b64) : NULL);
+		free(b64);
+		snprintf(enc, sizeof(enc), "%s_encoding", key);
+		json_object_object_add(o, enc, json_object_new_string("base64"));
+	}
+	snprintf(bytes, sizeof(bytes), "%s_bytes", key);
+	json_object_object_add(o, bytes, json_object_new_int64(st.st_size));
+	if ((size_t)st.st_size > n) {
+		snprintf(trunc, sizeof(trunc), "%s_truncated", key);
+		json_object_object_add(o, trunc, json_object_new_boolean(true));
+	}
+	free(buf);
+}
+
+static void count_result(struct function *f, const struct lnch_result *r)
+{
+	double s = r->start_ns / 1e9;
+	unsigned int b = 0;
+
+	/* under d.lock */
+	if (!r->started) {
+		d.not_started++;
+		f->failed++;
+		return;
+	}
+	d.started[r->mode]++;
+	d.timed_out += r->timed_out;
+	d.oom_killed += r->oom_killed;
+	while (b < NR_BUCKETS && s > buckets[b])
+		b++;
+	d.hist[b]++;
+	d.hist_sum += s;
+	d.hist_count++;
+	if (r->mode == LNCH_MODE_CONTAINER && f->fallback_rule) {
+		unsigned int i;
+
+		for (i = 0; i < d.nr_fallbacks; i++)
+			if (!strcmp(d.fallbacks[i].rule, f->fallback_rule))
+				break;
+		if (i == d.nr_fallbacks && i < sizeof(d.fallbacks) / sizeof(d.fallbacks[0])) {
+			snprintf(d.fallbacks[i].rule, sizeof(d.fallbacks[i].rule), "%s",
+				 f->fallback_rule);
+			d.nr_fallbacks++;
+		}
+		if (i < d.nr_fallbacks)
+			d.fallbacks[i].n++;
+	}
+}
+
+/*
+ * A slot for one instance of @f: 0, or -EAGAIN (the queue is full),
+ * -ETIMEDOUT (no slot within the queue's timeout), -ENOENT (unregistered
+ * meanwhile), with @why set.
+ */
+static int admit(struct function *f, char *why, size_t len)
+{
+	struct timespec until;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += d.queue_ms / 1000;
+	until.tv_nsec += (d.queue_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&d.lock);
+	f->invocations++;
+	if ((f->running >= f->concurrency || d.running >= d.max_instances) &&
+	    d.waiting >= d.max_queue) {
+		snprintf(why, len,
+			 "%s: no slot: %u of its %u running, %u of the node's %u running, and the queue's %u places taken; retry later",
+			 f->name, f->running, f->concurrency, d.running, d.max_instances,
+			 d.max_queue);
+		ret = -EAGAIN;
+		goto out;
+	}
+	d.waiting++;
+	f->waiting++;
+	while (f->running >= f->concurrency || d.running >= d.max_instances) {
+		if (find_locked(f->name) != f) {
+			snprintf(why, len, "%s was unregistered while the invocation waited",
+				 f->name);
+			ret = -ENOENT;
+			break;
+		}
+		if (pthread_cond_timedwait(&d.cond, &d.lock, &until) == ETIMEDOUT &&
+		    (f->running >= f->concurrency || d.running >= d.max_instances)) {
+			snprintf(why, len, "%s: no slot within %u ms (%u of its %u running, %u of the node's %u)",
+				 f->name, d.queue_ms, f->running, f->concurrency, d.running,
+				 d.max_instances);
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	d.waiting--;
+	f->waiting--;
+	if (!ret && find_locked(f->name) != f) {
+		snprintf(why, len, "%s was unregistered while the invocation waited", f->name);
+		ret = -ENOENT;
+	}
+	if (!ret) {
+		f->running++;
+		d.running++;
+	}
+out:
+	if (ret) {
+		f->rejected++;
+		d.rejected += ret != -ENOENT;
+	}
+	pthread_mutex_unlock(&d.lock);
+	return ret;
+}
+
+static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const struct request *rq)
+{
+	static const char *const known[] = { "stdin", "args", "timeout_ms", NULL };
+	struct lnch_invoke_opts io = { .sz = sizeof(io) };
+	struct json_object *o = NULL, *x, *resp, *res;
+	struct lnch_result *r = NULL;
+	char why[1024], **args = NULL, *rj;
+	int stdio[3] = { -1, -1, -1 }, ret;
+	unsigned int status;
+	const char *in = "";
+	size_t in_len = 0;
+	struct function *f;
+
+	if (rq->len) {
+		o = parse_body(rq, why, sizeof(why));
+		if (!o)
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+		if (!known_keys(o, known, why, sizeof(why)) ||
+		    uint_field(o, "timeout_ms", 1, 24 * 3600 * 1000, &io.timeout_ms, why,
+			       sizeof(why)))
+			goto bad;
+		if (json_object_object_get_ex(o, "stdin", &x)) {
+			if (!json_object_is_type(x, json_type_string)) {
+				snprintf(why, sizeof(why), "stdin: expected a string");
+				goto bad;
+			}
+			in = json_object_get_string(x);
+			in_len = json_object_get_string_len(x);
+		}
+		if (json_object_object_get_ex(o, "args", &x)) {
+			size_t n;
+
+			if (!json_object_is_type(x, json_type_array)) {
+				snprintf(why, sizeof(why), "args: expected an array of strings");
+				goto bad;
+			}
+			n = json_object_array_length(x);
+			if (n > 256) {
+				snprintf(why, sizeof(why), "args: %zu arguments, at most 256", n);
+				goto bad;
+			}
+			args = calloc(n + 1, sizeof(*args));
+			if (!args)
+				goto nomem;
+			for (size_t i = 0; i < n; i++) {
+				struct json_object *e = json_object_array_get_idx(x, i);
+
+				if (!json_object_is_type(e, json_type_string) ||
+				    strlen(json_object_get_string(e)) !=
+					    (size_t)json_object_get_string_len(e)) {
+					snprintf(why, sizeof(why),
+						 "args[%zu]: expected a string without NUL bytes", i);
+					goto bad;
+				}
+				args[i] = (char *)json_object_get_string(e);
+			}
+			io.args = args;
+		}
+	}
+	f = get(name);
+	if (!f) {
+		free(args);
+		json_object_put(o);
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no function \"%s\" is registered", name);
+	}
+	if (args && f->mode == LNCH_MODE_CONTAINER) {
+		put(f);
+		snprintf(why, sizeof(why),
+			 "%s runs in container mode, which runs process.args as the bundle gives them: args cannot be added",
+			 name);
+		goto bad;
+	}
+	ret = admit(f, why, sizeof(why));
+	if (ret) {
+		put(f);
+		free(args);
+		json_object_put(o);
+		if (ret == -ENOENT)
+			return reply_error(c, MHD_HTTP_NOT_FOUND, "%s", why);
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", why);
+	}
+	stdio[0] = memfd_with("fnlaunchd-stdin", in, in_len);
+	stdio[1] = memfd_create("fnlaunchd-stdout", MFD_CLOEXEC);
+	stdio[2] = memfd_create("fnlaunchd-stderr", MFD_CLOEXEC);
+	ret = stdio[0] < 0 || stdio[1] < 0 || stdio[2] < 0 ? -errno : 0;
+	if (!ret) {
+		io.stdio = stdio;
+		ret = lnch_function_invoke(f->fn, &io, &r);
+	}
+	pthread_mutex_lock(&d.lock);
+	f->running--;
+	d.running--;
+	pthread_cond_broadcast(&d.cond);
+	if (!ret)
+		count_result(f, r);
+	else
+		d.not_started++, f->failed++;
+	pthread_mutex_unlock(&d.lock);
+	free(args);
+	json_object_put(o);
+	if (ret) {
+		for (int i = 0; i < 3; i++)
+			if (stdio[i] >= 0)
+				close(stdio[i]);
+		put(f);
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s: %s", name,
+				   strerror(-ret));
+	}
+	resp = json_object_new_object();
+	json_object_object_add(resp, "function", json_object_new_string(name));
+	rj = lnch_result_json(r);
+	res = rj ? json_tokener_parse(rj) : NULL;
+	free(rj);
+	json_object_object_add(resp, "result", res);
+	add_output(resp, "stdout", stdio[1]);
+	add_output(resp, "stderr", stdio[2]);
+	for (int i = 0; i < 3; i++)
+		close(stdio[i]);
+	status = r->started ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	if (verbose || !r->started)
+		logf_("%s: %s mode: %s%s%s", name, mode_name(r->mode),
+		      r->started ? "ran" : "did not start",
+		      r->error ? ": " : "", r->error ? r->error : "");
+	lnch_result_free(r);
+	put(f);
+	return reply_json(c, status, resp);
+bad:
+	free(args);
+	json_object_put(o);
+	return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+nomem:
+	free(args);
+	json_object_put(o);
+	return MHD_NO;
+}
+
+/* ---- routing ---- */
+
+static enum MHD_Result method_not_allowed(struct MHD_Connection *c, const char *allow,
+					  const char *method, const char *url)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[512];
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char *s;
+
+	snprintf(msg, sizeof(msg), "%s %s: the method is not allowed (allowed: %s)", method, url,
+		 allow);
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	if (!s)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method,
+			     const struct request *rq)
+{
+	static const char fns[] = "/v1/functions";
+	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+	char name[MAX_NAME + 2];
+	const char *rest;
+	size_t n;
+
+	if (!strcmp(url, "/metrics"))
+		return get ? get_metrics(c) : method_not_allowed(c, "GET", method, url);
+	if (!strcmp(url, "/v1/node"))
+		return get ? get_node(c) : method_not_allowed(c, "GET", method, url);
+	if (!strcmp(url, fns)) {
+		if (get)
+			return list_functions(c);
+		if (post)
+			return register_function(c, rq);
+		return method_not_allowed(c, "GET, POST", method, url);
+	}
+	if (strncmp(url, fns, sizeof(fns) - 1) || url[sizeof(fns) - 1] != '/')
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "%s: no such resource", url);
+	rest = url + sizeof(fns);
+	n = strcspn(rest, "/");
+	if (n > MAX_NAME || !n)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "%s: no such function", url);
+	memcpy(name, rest, n);
+	name[n] = 0;
+	rest += n;
+	if (!*rest) {
+		if (get)
+			return inspect(c, name);
+		if (!strcmp(method, "DELETE"))
+			return unregister(c, name);
+		return method_not_allowed(c, "GET, DELETE", method, url);
+	}
+	if (!strcmp(rest, "/invoke"))
+		return post ? invoke(c, name, rq) : method_not_allowed(c, "POST", method, url);
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "%s: no such resource", url);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!rq->too_big && rq->len + *upload_size <= MAX_BODY) {
+			char *b = realloc(rq->body, rq->len + *upload_size + 1);
+
+			if (!b)
+				return MHD_NO;
+			memcpy(b + rq->len, upload, *upload_size);
+			rq->body = b;
+			rq->len += *upload_size;
+			rq->body[rq->len] = 0;
+		} else {
+			rq->too_big = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big)
+		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				   "the request's body is larger than %u bytes", MAX_BODY);
+	return route(c, url, method, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	if (rq) {
+		free(rq->body);
+		free(rq);
+	}
+	*con_cls = NULL;
+}
+
+/* ---- the socket ---- */
+
+static int listen_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char dir[sizeof(a.sun_path)], *slash;
+	struct stat st;
+	int fd, probe;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		logf_("%s: the socket's path is longer than %zu bytes", path, sizeof(a.sun_path) - 1);
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			logf_("mkdir %s: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	if (!lstat(path, &st)) {
+		if (!S_ISSOCK(st.st_mode)) {
+			logf_("%s exists and is not a socket: not replacing it", path);
+			return -1;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && !connect(probe, (struct sockaddr *)&a, sizeof(a))) {
+			close(probe);
+			logf_("%s: another daemon answers there", path);
+			return -1;
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(path);	/* a dead daemon's */
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || chmod(path, 0600) ||
+	    listen(fd, 128)) {
+		logf_("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fnlaunchd [--socket PATH] [--cgroup-root DIR] [--profiles DIR] [--crun PATH]\n"
+		"                 [--max-instances N] [--max-queue N] [--queue-timeout MS]\n"
+		"                 [--host-uid UID] [--host-gid GID] [--classic-cgroup] [--classic-filter]\n"
+		"                 [--verbose]\n"
+		"       fnlaunchd --help | --version\n"
+		"  --socket PATH       the API's Unix socket (default %s, mode 0600)\n"
+		"  --cgroup-root DIR   the launcher's cgroup (default: fnlaunch under the cgroup2 mount)\n"
+		"  --profiles DIR      the tiers' profiles (default %s)\n"
+		"  --crun PATH         container mode's runtime (default crun)\n"
+		"  --max-instances N   instances running at once on the node (default 64)\n"
+		"  --max-queue N       invocations waiting for a slot (default 256; beyond: 503)\n"
+		"  --queue-timeout MS  how long an invocation waits for a slot (default 10000)\n"
+		"  --host-uid UID, --host-gid GID  what functions' users map to (default 65534)\n"
+		"  --classic-cgroup    mkdir(2)/rmdir(2) even where CGROUP_IOC_CREATE exists\n"
+		"  --classic-filter    classic seccomp filters even where seccomp-eBPF exists\n"
+		"  --verbose           log every invocation\n"
+		"It runs in the foreground, logs to standard error and stops on SIGTERM or SIGINT.\n",
+		DEFAULT_SOCKET, LNCH_PROFILE_DIR);
+}
+
+static unsigned int number(const char *opt, const char *s, unsigned long lo, unsigned long hi)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) {
+		fprintf(stderr, "fnlaunchd: --%s: \"%s\" is not a number from %lu to %lu\n", opt, s,
+			lo, hi);
+		exit(EXIT_BAD);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "cgroup-root", required_argument, NULL, 'r' },
+		{ "profiles", required_argument, NULL, 'p' },
+		{ "crun", required_argument, NULL, 'c' },
+		{ "max-instances", required_argument, NULL, 'm' },
+		{ "max-queue", required_argument, NULL, 'q' },
+		{ "queue-timeout", required_argument, NULL, 'Q' },
+		{ "host-uid", required_argument, NULL, 'u' },
+		{ "host-gid", required_argument, NULL, 'g' },
+		{ "classic-cgroup", no_argument, NULL, 'C' },
+		{ "classic-filter", no_argument, NULL, 'F' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct MHD_Daemon *mhd;
+	unsigned int removed = 0;
+	char *error = NULL;
+	sigset_t set;
+	int c, fd, sig, ret;
+
+	d.socket_path = DEFAULT_SOCKET;
+	d.ro.sz = sizeof(d.ro);
+	d.max_instances = 64;
+	d.max_queue = 256;
+	d.queue_ms = 10000;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': d.socket_path = optarg; break;
+		case 'r': d.ro.cgroup_root = optarg; break;
+		case 'p': d.ro.profile_dir = optarg; break;
+		case 'c': d.ro.crun = optarg; break;
+		case 'm': d.max_instances = number("max-instances", optarg, 1, 65536); break;
+		case 'q': d.max_queue = number("max-queue", optarg, 0, 65536); break;
+		case 'Q': d.queue_ms = number("queue-timeout", optarg, 0, 3600000); break;
+		case 'u': d.ro.host_uid = number("host-uid", optarg, 1, UINT32_MAX - 1); break;
+		case 'g': d.ro.host_gid = number("host-gid", optarg, 1, UINT32_MAX - 1); break;
+		case 'C': d.ro.flags |= LNCH_RUN_CLASSIC_CGROUP; break;
+		case 'F': d.ro.flags |= LNCH_RUN_CLASSIC_FILTER; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("fnlaunchd %s\n", lnch_version()); return 0;
+		default: usage(stderr); return EXIT_BAD;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "fnlaunchd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return EXIT_BAD;
+	}
+
+	d.probe.sz = sizeof(d.probe);
+	ret = lnch_probe(d.ro.cgroup_root, d.ro.crun, &d.probe);
+	if (ret) {
+		logf_("probing the kernel: %s", strerror(-ret));
+		return 1;
+	}
+	logf_("kernel: cgroups %s, seccomp filters %s, Landlock ABI %d, crun %s",
+	      d.probe.batch_cgroups ? "CGROUP_IOC_CREATE" : "mkdir(2)/rmdir(2)",
+	      d.probe.seccomp_ebpf ? "seccomp-eBPF" : "classic", d.probe.landlock_abi,
+	      d.probe.crun ? "found" : "not found (container mode cannot run)");
+	if (d.probe.filter_note[0])
+		logf_("  no seccomp-eBPF: %s", d.probe.filter_note);
+	if (!d.probe.landlock_abi)
+		logf_("  no Landlock: process mode refuses to run");
+
+	/* what launchers that died left: theirs, and a previous daemon's */
+	ret = lnch_gc(d.ro.cgroup_root, d.ro.crun, &removed, &error);
+	if (ret)
+		logf_("cleaning up after launchers that died: %s", error ? error : strerror(-ret));
+	else if (removed)
+		logf_("removed %u instances and policies of launchers that died", removed);
+	free(error);
+
+	/* the handlers' threads inherit this: only sigwait() below takes them */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	fd = listen_socket(d.socket_path);
+	if (fd < 0)
+		return 1;
+	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			       MHD_USE_ERROR_LOG,
+			       0, NULL, NULL, handler, NULL,
+			       MHD_OPTION_LISTEN_SOCKET, fd,
+			       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+			       MHD_OPTION_CONNECTION_LIMIT,
+			       (unsigned int)(d.max_instances + d.max_queue + 16),
+			       MHD_OPTION_END);
+	if (!mhd) {
+		logf_("%s: libmicrohttpd could not serve the socket", d.socket_path);
+		close(fd);
+		unlink(d.socket_path);
+		return 1;
+	}
+	logf_("serving %s (at most %u instances, %u queued)", d.socket_path, d.max_instances,
+	      d.max_queue);
+	do {
+		ret = sigwait(&set, &sig);
+	} while (ret == 0 && sig == SIGHUP);
+	logf_("%s: stopping once the running invocations end", strsignal(sig));
+	MHD_quiesce_daemon(mhd);
+	unlink(d.socket_path);
+	MHD_stop_daemon(mhd);
+	close(fd);
+	while (d.functions) {
+		struct function *f = d.functions;
+
+		d.functions = f->next;
+		put(f);
+	}
+	return 0;
+}
