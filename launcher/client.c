@@ -177,7 +177,7 @@ static char *read_all(const char *file, size_t *len)
 
 enum {
 	OPT_SOCKET = 0x100, OPT_MODE, OPT_CONCURRENCY, OPT_TIMEOUT, OPT_NO_FALLBACK, OPT_JSON,
-	OPT_STDIN, OPT_HELP,
+	OPT_STDIN, OPT_WARM_POOL, OPT_HELP,
 };
 
 static const struct option client_opts[] = {
@@ -188,6 +188,7 @@ static const struct option client_opts[] = {
 	{ "no-fallback", no_argument, NULL, OPT_NO_FALLBACK },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "stdin", required_argument, NULL, OPT_STDIN },
+	{ "warm-pool", required_argument, NULL, OPT_WARM_POOL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -198,7 +199,7 @@ static const struct {
 	const char *opts;	/* OPT_* - OPT_SOCKET as letters 'a'.. */
 	int min_args, max_args;	/* -1: any */
 } commands[] = {
-	{ "register", "abcde", 2, 2 },
+	{ "register", "abcdeh", 2, 2 },
 	{ "unregister", "a", 1, 1 },
 	{ "list", "af", 0, 0 },
 	{ "inspect", "a", 1, 1 },
@@ -286,6 +287,7 @@ int client_main(int argc, char **argv)
 	const char *cmd = argv[0], *sock = NULL, *stdin_file = NULL, *mode = NULL;
 	struct json_object *req = json_object_new_object();
 	unsigned int timeout_ms = 0, concurrency = 0;
+	long warm_pool = -1;
 	bool json = false, no_fallback = false;
 	char path[256];
 	struct buf b;
@@ -316,18 +318,24 @@ int client_main(int argc, char **argv)
 						   optarg);
 			}
 			break;
-		case OPT_CONCURRENCY: {
+		case OPT_CONCURRENCY:
+		case OPT_WARM_POOL: {
+			bool pool = c == OPT_WARM_POOL;
 			char *end;
 			unsigned long v;
 
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || optarg[0] == '-' || !v || v > 65536) {
+			if (errno || *end || end == optarg || optarg[0] == '-' || (!v && !pool) ||
+			    v > (pool ? 1024 : 65536)) {
 				json_object_put(req);
-				return usage_error(cmd, "--concurrency: expected 1 to 65536, not",
-						   optarg);
+				return usage_error(cmd, pool ? "--warm-pool: expected 0 to 1024, not" :
+						   "--concurrency: expected 1 to 65536, not", optarg);
 			}
-			concurrency = v;
+			if (pool)
+				warm_pool = v;
+			else
+				concurrency = v;
 			break;
 		}
 		case OPT_TIMEOUT:
@@ -377,6 +385,8 @@ int client_main(int argc, char **argv)
 			json_object_object_add(req, "timeout_ms", json_object_new_int64(timeout_ms));
 		if (no_fallback)
 			json_object_object_add(req, "no_fallback", json_object_new_boolean(true));
+		if (warm_pool >= 0)
+			json_object_object_add(req, "warm_pool", json_object_new_int64(warm_pool));
 		status = http(sock, "POST", "/v1/functions", json_object_to_json_string(req), &b);
 		if (status < 0) {
 			ret = 1;

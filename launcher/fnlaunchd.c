@@ -60,6 +60,8 @@ struct function {
 	char *verdict_json;
 	unsigned int concurrency;
 	unsigned int timeout_ms;
+	unsigned int warm_pool;
+	bool pool_failing;		/* the last refill failed (said once) */
 	unsigned int running, waiting;
 	unsigned int refs;		/* the registry's, and one per request using it */
 	uint64_t invocations, failed, rejected;
@@ -68,13 +70,15 @@ struct function {
 static struct {
 	const char *socket_path;
 	struct lnch_run_opts ro;
-	unsigned int max_instances, max_queue, queue_ms;
+	unsigned int max_instances, max_queue, queue_ms, warm_pool;
 	struct lnch_probe probe;
 	pthread_mutex_t lock;		/* everything below */
 	pthread_cond_t cond;		/* an instance ended, or a function went */
 	pthread_mutex_t open_lock;	/* lnch_function_open(): one at a time */
 	struct function *functions;
 	unsigned int running, waiting;
+	pthread_cond_t pool_cond;	/* an instance ended, a function came, or stop */
+	bool pool_kick, stopping;
 	/* metrics */
 	uint64_t started[3];		/* by enum lnch_mode */
 	uint64_t not_started, timed_out, oom_killed, rejected;
@@ -89,6 +93,7 @@ static struct {
 } d = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
+	.pool_cond = PTHREAD_COND_INITIALIZER,
 	.open_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -393,6 +398,26 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c)
 	fprintf(f, "# HELP fnlaunch_instance_slots_free Instances the node may still start (max_instances - running).\n"
 		   "# TYPE fnlaunch_instance_slots_free gauge\n"
 		   "fnlaunch_instance_slots_free %u\n", d.max_instances - d.running);
+	fprintf(f, "# HELP fnlaunch_pool_ready Instance cgroups made ahead and ready, by function.\n"
+		   "# TYPE fnlaunch_pool_ready gauge\n");
+	for (struct function *fn = d.functions; fn; fn = fn->next) {
+		unsigned int ready, used;
+
+		if (fn->mode != LNCH_MODE_PROCESS)
+			continue;
+		lnch_function_pool(fn->fn, &ready, &used);
+		fprintf(f, "fnlaunch_pool_ready{function=\"%s\"} %u\n", fn->name, ready);
+	}
+	fprintf(f, "# HELP fnlaunch_pool_used Ended instances' cgroups awaiting removal in a batch, by function.\n"
+		   "# TYPE fnlaunch_pool_used gauge\n");
+	for (struct function *fn = d.functions; fn; fn = fn->next) {
+		unsigned int ready, used;
+
+		if (fn->mode != LNCH_MODE_PROCESS)
+			continue;
+		lnch_function_pool(fn->fn, &ready, &used);
+		fprintf(f, "fnlaunch_pool_used{function=\"%s\"} %u\n", fn->name, used);
+	}
 	fprintf(f, "# HELP fnlaunch_functions Registered functions, by mode.\n"
 		   "# TYPE fnlaunch_functions gauge\n");
 	for (int m = LNCH_MODE_PROCESS; m <= LNCH_MODE_CONTAINER; m++) {
@@ -428,6 +453,14 @@ static struct json_object *function_json(const struct function *f, bool full)
 	json_object_object_add(o, "invocations", json_object_new_int64(f->invocations));
 	json_object_object_add(o, "failed", json_object_new_int64(f->failed));
 	json_object_object_add(o, "rejected", json_object_new_int64(f->rejected));
+	if (f->mode == LNCH_MODE_PROCESS) {
+		unsigned int ready, used;
+
+		lnch_function_pool(f->fn, &ready, &used);
+		json_object_object_add(o, "warm_pool", json_object_new_int64(f->warm_pool));
+		json_object_object_add(o, "pool_ready", json_object_new_int64(ready));
+		json_object_object_add(o, "pool_used", json_object_new_int64(used));
+	}
 	if (full && f->verdict_json)
 		json_object_object_add(o, "verdict", json_tokener_parse(f->verdict_json));
 	return o;
@@ -482,7 +515,7 @@ static enum MHD_Result unregister(struct MHD_Connection *c, const char *name)
 static enum MHD_Result register_function(struct MHD_Connection *c, const struct request *rq)
 {
 	static const char *const known[] = { "name", "bundle", "mode", "concurrency", "timeout_ms",
-					     "no_fallback", NULL };
+					     "no_fallback", "warm_pool", NULL };
 	struct lnch_run_opts ro = d.ro;
 	struct lnch_verdict *v = NULL;
 	struct json_object *o, *x, *resp;
@@ -500,6 +533,7 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 		return MHD_NO;
 	}
 	f->concurrency = d.max_instances;
+	f->warm_pool = d.warm_pool;
 	if (!known_keys(o, known, why, sizeof(why)))
 		goto bad;
 	if (!json_object_object_get_ex(o, "name", &x) || !json_object_is_type(x, json_type_string) ||
@@ -545,13 +579,15 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 			ro.flags |= LNCH_RUN_NO_FALLBACK;
 	}
 	if (uint_field(o, "concurrency", 1, d.max_instances, &f->concurrency, why, sizeof(why)) ||
-	    uint_field(o, "timeout_ms", 0, 24 * 3600 * 1000, &f->timeout_ms, why, sizeof(why)))
+	    uint_field(o, "timeout_ms", 0, 24 * 3600 * 1000, &f->timeout_ms, why, sizeof(why)) ||
+	    uint_field(o, "warm_pool", 0, LNCH_WARM_POOL_MAX, &f->warm_pool, why, sizeof(why)))
 		goto bad;
 	f->bundle = strdup(bundle);
 	if (!f->bundle)
 		goto nomem;
 	ro.name = f->name;
 	ro.timeout_ms = f->timeout_ms;
+	ro.warm_pool = f->warm_pool;
 
 	pthread_mutex_lock(&d.lock);
 	ret = find_locked(f->name) ? -EEXIST : 0;
@@ -603,6 +639,9 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 		f->next = d.functions;
 		d.functions = f;
 		resp = function_json(f, true);
+		/* its pool fills off this request's path */
+		d.pool_kick = true;
+		pthread_cond_signal(&d.pool_cond);
 	}
 	pthread_mutex_unlock(&d.lock);
 	json_object_put(o);
@@ -929,6 +968,8 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	f->running--;
 	d.running--;
 	pthread_cond_broadcast(&d.cond);
+	d.pool_kick = true;
+	pthread_cond_signal(&d.pool_cond);
 	if (!ret)
 		count_result(f, r);
 	else
@@ -1139,13 +1180,64 @@ static int listen_socket(const char *path)
 	return fd;
 }
 
+/* ---- the warm pools ---- */
+
+/*
+ * Off the invocations' path: after an instance ends or a function is
+ * registered (and every 100 ms), remove the ended instances' cgroups in a
+ * batch and make what each pool lacks in another.
+ */
+static void *pool_thread(void *arg)
+{
+	for (;;) {
+		struct function **v = NULL;
+		unsigned int n = 0, cap = 0;
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&d.lock);
+		while (!d.pool_kick && !d.stopping)
+			if (pthread_cond_timedwait(&d.pool_cond, &d.lock, &until) == ETIMEDOUT)
+				break;
+		d.pool_kick = false;
+		if (d.stopping) {
+			pthread_mutex_unlock(&d.lock);
+			return NULL;
+		}
+		for (struct function *f = d.functions; f; f = f->next)
+			cap += f->warm_pool && f->mode == LNCH_MODE_PROCESS;
+		v = cap ? calloc(cap, sizeof(*v)) : NULL;
+		for (struct function *f = d.functions; v && f; f = f->next)
+			if (f->warm_pool && f->mode == LNCH_MODE_PROCESS) {
+				f->refs++;
+				v[n++] = f;
+			}
+		pthread_mutex_unlock(&d.lock);
+		for (unsigned int i = 0; i < n; i++) {
+			int ret = lnch_function_refill(v[i]->fn, NULL, NULL);
+
+			if (ret && !v[i]->pool_failing)
+				logf_("%s: warm pool: %s (instances make their own cgroups meanwhile)",
+				      v[i]->name, strerror(-ret));
+			v[i]->pool_failing = ret != 0;
+			put(v[i]);
+		}
+		free(v);
+	}
+}
+
 /* ---- main ---- */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fnlaunchd [--socket PATH] [--cgroup-root DIR] [--profiles DIR] [--crun PATH]\n"
-		"                 [--max-instances N] [--max-queue N] [--queue-timeout MS]\n"
+		"                 [--max-instances N] [--max-queue N] [--queue-timeout MS] [--warm-pool N]\n"
 		"                 [--host-uid UID] [--host-gid GID] [--classic-cgroup] [--classic-filter]\n"
 		"                 [--verbose]\n"
 		"       fnlaunchd --help | --version\n"
@@ -1156,6 +1248,7 @@ static void usage(FILE *f)
 		"  --max-instances N   instances running at once on the node (default 64)\n"
 		"  --max-queue N       invocations waiting for a slot (default 256; beyond: 503)\n"
 		"  --queue-timeout MS  how long an invocation waits for a slot (default 10000)\n"
+		"  --warm-pool N       instance cgroups each process-mode function keeps made ahead (default 4)\n"
 		"  --host-uid UID, --host-gid GID  what functions' users map to (default 65534)\n"
 		"  --classic-cgroup    mkdir(2)/rmdir(2) even where CGROUP_IOC_CREATE exists\n"
 		"  --classic-filter    classic seccomp filters even where seccomp-eBPF exists\n"
@@ -1189,6 +1282,7 @@ int main(int argc, char **argv)
 		{ "max-instances", required_argument, NULL, 'm' },
 		{ "max-queue", required_argument, NULL, 'q' },
 		{ "queue-timeout", required_argument, NULL, 'Q' },
+		{ "warm-pool", required_argument, NULL, 'w' },
 		{ "host-uid", required_argument, NULL, 'u' },
 		{ "host-gid", required_argument, NULL, 'g' },
 		{ "classic-cgroup", no_argument, NULL, 'C' },
@@ -1199,6 +1293,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct MHD_Daemon *mhd;
+	pthread_t pool;
 	unsigned int removed = 0;
 	char *error = NULL;
 	sigset_t set;
@@ -1209,6 +1304,7 @@ int main(int argc, char **argv)
 	d.max_instances = 64;
 	d.max_queue = 256;
 	d.queue_ms = 10000;
+	d.warm_pool = 4;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': d.socket_path = optarg; break;
@@ -1218,6 +1314,7 @@ int main(int argc, char **argv)
 		case 'm': d.max_instances = number("max-instances", optarg, 1, 65536); break;
 		case 'q': d.max_queue = number("max-queue", optarg, 0, 65536); break;
 		case 'Q': d.queue_ms = number("queue-timeout", optarg, 0, 3600000); break;
+		case 'w': d.warm_pool = number("warm-pool", optarg, 0, LNCH_WARM_POOL_MAX); break;
 		case 'u': d.ro.host_uid = number("host-uid", optarg, 1, UINT32_MAX - 1); break;
 		case 'g': d.ro.host_gid = number("host-gid", optarg, 1, UINT32_MAX - 1); break;
 		case 'C': d.ro.flags |= LNCH_RUN_CLASSIC_CGROUP; break;
@@ -1281,8 +1378,16 @@ int main(int argc, char **argv)
 		unlink(d.socket_path);
 		return 1;
 	}
-	logf_("serving %s (at most %u instances, %u queued)", d.socket_path, d.max_instances,
-	      d.max_queue);
+	ret = pthread_create(&pool, NULL, pool_thread, NULL);
+	if (ret) {
+		logf_("starting the warm pools' thread: %s", strerror(ret));
+		MHD_stop_daemon(mhd);
+		close(fd);
+		unlink(d.socket_path);
+		return 1;
+	}
+	logf_("serving %s (at most %u instances, %u queued; warm pools of %u)", d.socket_path,
+	      d.max_instances, d.max_queue, d.warm_pool);
 	do {
 		ret = sigwait(&set, &sig);
 	} while (ret == 0 && sig == SIGHUP);
@@ -1291,6 +1396,11 @@ int main(int argc, char **argv)
 	unlink(d.socket_path);
 	MHD_stop_daemon(mhd);
 	close(fd);
+	pthread_mutex_lock(&d.lock);
+	d.stopping = true;
+	pthread_cond_signal(&d.pool_cond);
+	pthread_mutex_unlock(&d.lock);
+	pthread_join(pool, NULL);
 	while (d.functions) {
 		struct function *f = d.functions;
 

@@ -159,8 +159,14 @@ struct lnch_run_opts {
 	unsigned int timeout_ms;
 	/* the crun binary of container mode; NULL: "crun" in PATH */
 	const char *crun;
+	/* process mode: instance cgroups made ahead, in batches, by
+	 * lnch_function_refill() (at most LNCH_WARM_POOL_MAX); 0: a cgroup is
+	 * made and removed around each instance */
+	unsigned int warm_pool;
 	size_t :0;
 };
+
+#define LNCH_WARM_POOL_MAX	1024
 
 /* What became of one instance. */
 struct lnch_result {
@@ -244,6 +250,22 @@ LNCH_API int lnch_function_invoke(struct lnch_function *fn, const struct lnch_in
 /* The mode @fn's instances run in; *@fallback (if not NULL): why container
  * mode was chosen for LNCH_MODE_AUTO, else NULL (valid until close). */
 LNCH_API enum lnch_mode lnch_function_mode(const struct lnch_function *fn, const char **fallback);
+
+/*
+ * The warm pool of a function opened with opts->warm_pool: remove the
+ * cgroups its ended instances left in one batch, and make what the pool
+ * lacks in another, with the function's limits seeded.  Meant for a
+ * thread of its own, off the invocations' path; an instance takes a cgroup
+ * from the pool, or makes one when it is empty.  Only in the process that
+ * opened the function (-EPERM elsewhere; its forks make their own
+ * cgroups).  Returns 0 with how many it made and removed, or a negative
+ * errno; a function without a pool: 0 and nothing done.
+ */
+LNCH_API int lnch_function_refill(struct lnch_function *fn, unsigned int *made,
+				  unsigned int *removed);
+/* How many cgroups @fn's pool holds ready, and used ones awaiting removal. */
+LNCH_API void lnch_function_pool(const struct lnch_function *fn, unsigned int *ready,
+				 unsigned int *used);
 
 /* What the kernel gives process mode (lnch_probe()). */
 struct lnch_probe {

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <pthread.h>
 #include "cgbatch.h"
 #include "egress.h"
 #include "filter.h"
@@ -64,7 +65,19 @@ struct lnch_function {
 	unsigned int seq;
 	char pin_dir[PATH_MAX];		/* the egress policy's links, or "" */
 	pid_t opener;			/* the process that attached them */
+	/* the warm pool (o.warm_pool > 0): instance cgroups made ahead, and
+	 * used ones waiting to be removed in a batch; the opener's only */
+	pthread_mutex_t pool_lock;
+	struct pool_cg *ready, *used;
+	unsigned int nr_ready, nr_used, nr_making;
+	pid_t pool_owner;
 	char err[ERR_LEN];
+};
+
+/* One instance cgroup of the warm pool. */
+struct pool_cg {
+	int fd;
+	char name[40];
 };
 
 static uint64_t now_ns(void)
@@ -489,6 +502,14 @@ static int prepare_process(struct lnch_function *x)
 			 "classic" : "batch";
 	cgroup_seeds(x);
 	dev_files(x);
+	if (x->o.warm_pool) {
+		x->ready = calloc(x->o.warm_pool, sizeof(*x->ready));
+		x->used = calloc(2 * x->o.warm_pool, sizeof(*x->used));
+		if (!x->ready || !x->used)
+			return fail(x, -ENOMEM, "out of memory");
+		pthread_mutex_init(&x->pool_lock, NULL);
+		x->pool_owner = getpid();
+	}
 	return attach_egress(x);
 }
 
@@ -517,17 +538,201 @@ static bool saw_oom_kill(int cg_fd)
 	return p && strtoull(p + 9, NULL, 10) > 0;
 }
 
+/* ---- the warm pool ---- */
+
+static bool pool_on(const struct lnch_function *x)
+{
+	return x->ready && getpid() == x->pool_owner;
+}
+
+/* A cgroup made ahead: 0 with *@fd and @name set, or -ENOENT. */
+static int pool_take(struct lnch_function *x, int *fd, char *name, size_t len)
+{
+	int ret = -ENOENT;
+
+	if (!pool_on(x))
+		return ret;
+	pthread_mutex_lock(&x->pool_lock);
+	if (x->nr_ready) {
+		struct pool_cg *c = &x->ready[--x->nr_ready];
+
+		*fd = c->fd;
+		snprintf(name, len, "%s", c->name);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&x->pool_lock);
+	return ret;
+}
+
+/*
+ * Remove the @n empty cgroups @v in one batch, closing them; where the
+ * batch fails, one by one, so that one busy cgroup does not keep the
+ * others.  Returns 0 or the first error.
+ */
+static int pool_destroy(struct lnch_function *x, struct pool_cg *v, unsigned int n)
+{
+	const char **names;
+	int *fds, ret = 0, idx;
+
+	if (!n)
+		return 0;
+	names = calloc(n, sizeof(*names));
+	fds = calloc(n, sizeof(*fds));
+	if (!names || !fds) {
+		ret = -ENOMEM;
+	} else {
+		for (unsigned int i = 0; i < n; i++) {
+			names[i] = v[i].name;
+			fds[i] = v[i].fd;
+		}
+		ret = cgb_destroy(x->fn_fd, fds, names, n, x->cgflags, &idx);
+	}
+	if (ret && n > 1) {
+		ret = 0;
+		for (unsigned int i = 0; i < n; i++) {
+			const char *one[1] = { v[i].name };
+			int d = cgb_destroy(x->fn_fd, &v[i].fd, one, 1, x->cgflags, &idx);
+
+			if (d && !ret)
+				ret = d;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		close(v[i].fd);
+	free(names);
+	free(fds);
+	return ret;
+}
+
+/*
+ * An instance's cgroup, empty: kept to be removed in a batch with others
+ * (lnch_function_refill(), or here once 2 x warm_pool have gathered), or
+ * removed at once without a pool.
+ */
+static int pool_put_used(struct lnch_function *x, int fd, const char *name)
+{
+	struct pool_cg one, *batch;
+	unsigned int n;
+	int ret;
+
+	snprintf(one.name, sizeof(one.name), "%s", name);
+	one.fd = fd;
+	if (!pool_on(x))
+		return pool_destroy(x, &one, 1);
+	pthread_mutex_lock(&x->pool_lock);
+	if (x->nr_used < 2 * x->o.warm_pool) {
+		x->used[x->nr_used++] = one;
+		pthread_mutex_unlock(&x->pool_lock);
+		return 0;
+	}
+	n = x->nr_used;
+	batch = malloc((n + 1) * sizeof(*batch));
+	if (batch) {
+		memcpy(batch, x->used, n * sizeof(*batch));
+		x->nr_used = 0;
+	}
+	pthread_mutex_unlock(&x->pool_lock);
+	if (!batch)
+		return pool_destroy(x, &one, 1);
+	batch[n] = one;
+	ret = pool_destroy(x, batch, n + 1);
+	free(batch);
+	return ret;
+}
+
+int lnch_function_refill(struct lnch_function *x, unsigned int *made, unsigned int *removed)
+{
+	struct pool_cg *batch = NULL;
+	struct cgb_error cerr = { -1, -1 };
+	unsigned int n, want = 0;
+	const char **names = NULL;
+	int *fds = NULL, ret = 0, d = 0;
+
+	if (made)
+		*made = 0;
+	if (removed)
+		*removed = 0;
+	if (!x->ready)
+		return 0;
+	if (getpid() != x->pool_owner)
+		return -EPERM;
+	pthread_mutex_lock(&x->pool_lock);
+	n = x->nr_used;
+	if (n) {
+		batch = malloc(n * sizeof(*batch));
+		if (batch) {
+			memcpy(batch, x->used, n * sizeof(*batch));
+			x->nr_used = 0;
+		} else {
+			n = 0;
+		}
+	}
+	if (x->nr_ready + x->nr_making < x->o.warm_pool)
+		want = x->o.warm_pool - x->nr_ready - x->nr_making;
+	x->nr_making += want;
+	pthread_mutex_unlock(&x->pool_lock);
+
+	if (n) {
+		d = pool_destroy(x, batch, n);
+		if (removed)
+			*removed = n;
+		free(batch);
+	}
+	if (!want)
+		return d;
+	batch = calloc(want, sizeof(*batch));
+	names = calloc(want, sizeof(*names));
+	fds = calloc(want, sizeof(*fds));
+	if (!batch || !names || !fds) {
+		ret = -ENOMEM;
+	} else {
+		for (unsigned int i = 0; i < want; i++) {
+			snprintf(batch[i].name, sizeof(batch[i].name), "i-%d-%u", getpid(),
+				 __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
+			names[i] = batch[i].name;
+		}
+		ret = cgb_create(x->fn_fd, names, want, x->seeds, x->nr_seeds, 0, x->cgflags, fds,
+				 &cerr);
+	}
+	pthread_mutex_lock(&x->pool_lock);
+	x->nr_making -= want;
+	for (unsigned int i = 0; !ret && i < want; i++) {
+		batch[i].fd = fds[i];
+		x->ready[x->nr_ready++] = batch[i];
+	}
+	pthread_mutex_unlock(&x->pool_lock);
+	if (!ret && made)
+		*made = want;
+	free(batch);
+	free(names);
+	free(fds);
+	return ret ? ret : d;
+}
+
+void lnch_function_pool(const struct lnch_function *x, unsigned int *ready, unsigned int *used)
+{
+	struct lnch_function *m = (struct lnch_function *)x;
+
+	*ready = *used = 0;
+	if (!x->ready)
+		return;
+	pthread_mutex_lock(&m->pool_lock);
+	*ready = x->nr_ready;
+	*used = x->nr_used;
+	pthread_mutex_unlock(&m->pool_lock);
+}
+
 static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *io,
 		       struct lnch_result *r, uint64_t t0, char *err)
 {
 	const struct lnch_config *c = &x->g.v->config;
-	char iname[64];
+	char iname[40];
 	const char *names[1] = { iname };
 	struct sb_instance in = { 0 };
 	struct cgb_error cerr = { -1, -1 };
 	struct sb_process p = { .pidfd = -1 };
 	char **argv = NULL;
-	int cg_fd = -1, kill_fd = -1, ret, d, idx;
+	int cg_fd = -1, kill_fd = -1, ret, d;
 	bool timed_out;
 	siginfo_t si;
 
@@ -564,8 +769,14 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 		memcpy(argv, x->argv, n * sizeof(*argv));
 		memcpy(argv + n, io->args, m * sizeof(*argv));
 	}
-	snprintf(iname, sizeof(iname), "i-%d-%u", getpid(), __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
-	ret = cgb_create(x->fn_fd, names, 1, x->seeds, x->nr_seeds, 0, x->cgflags, &cg_fd, &cerr);
+	if (!pool_take(x, &cg_fd, iname, sizeof(iname))) {
+		ret = 0;
+	} else {
+		snprintf(iname, sizeof(iname), "i-%d-%u", getpid(),
+			 __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
+		ret = cgb_create(x->fn_fd, names, 1, x->seeds, x->nr_seeds, 0, x->cgflags, &cg_fd,
+				 &cerr);
+	}
 	if (ret) {
 		if (cerr.seed >= 0) {
 			free(argv);
@@ -619,8 +830,7 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	r->oom_killed = saw_oom_kill(cg_fd);
 	if (kill_fd >= 0)
 		close(kill_fd);
-	d = cgb_destroy(x->fn_fd, &cg_fd, names, 1, x->cgflags, &idx);
-	close(cg_fd);
+	d = pool_put_used(x, cg_fd, iname);
 	if (d && !ret)
 		ret = cfail(err, d, "%s/%s: destroying the instance's cgroup: %s", x->fn_path, iname,
 			   strerror(-d));
@@ -736,6 +946,20 @@ void lnch_function_close(struct lnch_function *x)
 		/* a failure leaves the pins to lnch_gc() */
 		egr_detach(x->pin_dir, err, sizeof(err));
 	}
+	if (pool_on(x)) {
+		pool_destroy(x, x->ready, x->nr_ready);
+		pool_destroy(x, x->used, x->nr_used);
+	} else if (x->ready) {
+		/* a fork's copy: the cgroups are the opener's to remove */
+		for (unsigned int i = 0; i < x->nr_ready; i++)
+			close(x->ready[i].fd);
+		for (unsigned int i = 0; i < x->nr_used; i++)
+			close(x->used[i].fd);
+	}
+	if (x->ready)
+		pthread_mutex_destroy(&x->pool_lock);
+	free(x->ready);
+	free(x->used);
 	gate_close(&x->g);
 	lnch_filter_release(&x->filter);
 	if (x->fn_fd >= 0)
@@ -817,7 +1041,7 @@ int lnch_function_open(const char *bundle, const struct lnch_run_opts *opts,
 				goto out_free;
 			}
 		x->o.sz = sizeof(x->o);
-		if (x->o.mode > LNCH_MODE_CONTAINER ||
+		if (x->o.mode > LNCH_MODE_CONTAINER || x->o.warm_pool > LNCH_WARM_POOL_MAX ||
 		    (x->o.flags & ~(LNCH_RUN_CLASSIC_CGROUP | LNCH_RUN_CLASSIC_FILTER |
 				    LNCH_RUN_NO_FALLBACK)))
 			goto out_free;

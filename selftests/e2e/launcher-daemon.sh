@@ -2,6 +2,8 @@
 # End to end: fnlaunchd, the function launcher's daemon, and the fnlaunch
 # commands that talk to it, as root in the guest.  The function is
 # fn-probe (selftests/e2e/fn-probe.c) in OCI bundles made here:
+#   - warm pools: each process-mode function keeps 2 cgroups made ahead,
+#     with its limits, refilled off the invocations' path;
 #   - the daemon says what the kernel has (GET /v1/node) as cgbatch probe
 #     does; a function registers in process mode; registering it twice,
 #     a missing bundle and an unverifiable function with --no-fallback
@@ -19,7 +21,8 @@
 #   - an unverifiable function runs in container mode and the metrics
 #     count it by the gate's reason; the metrics count started instances,
 #     cold starts and rejections;
-#   - 50 invocations leave the daemon's fds and the cgroup tree as they were;
+#   - 50 invocations leave the daemon's fds and the cgroup tree as they
+#     were (the pools full again, the used cgroups removed in batches);
 #   - the daemon killed (SIGKILL) during an invocation: its instance runs
 #     on in its cgroup until a restarted daemon kills and removes it;
 #   - unregister, then invoke: 404 (125); SIGTERM: exit 0, socket removed.
@@ -48,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..29"
+echo "1..30"
 
 # limits, where the cgroup2 hierarchy has the controllers (a hybrid host's may not)
 resources='"resources": { "memory": { "limit": 33554432 }, "pids": { "limit": 16 } },'
@@ -86,7 +89,7 @@ EOF
 # start_daemon LOG: fnlaunchd in the background, $daemon its PID, once it serves
 start_daemon() {
 	"$fnlaunchd" --socket "$sock" --cgroup-root "$croot" --profiles "$profiles" \
-		--max-instances 4 --max-queue 1 --queue-timeout 20000 >"$1" 2>&1 &
+		--max-instances 4 --max-queue 1 --queue-timeout 20000 --warm-pool 2 >"$1" 2>&1 &
 	daemon=$!
 	for _ in $(seq 1 100); do
 		grep -q "^fnlaunchd: serving" "$1" 2>/dev/null && return 0
@@ -111,6 +114,20 @@ r = c.getresponse()
 print(r.status, r.read().decode().strip())
 PY
 }
+# settle: wait (10 s at most) until every warm pool is full (2) and no
+# ended instance's cgroup awaits removal
+settle() {
+	local m
+	for _ in $(seq 1 100); do
+		m=$("$fnlaunch" metrics)
+		if ! grep -q '^fnlaunch_pool_used{.*} [1-9]' <<<"$m" &&
+			! grep -Eq '^fnlaunch_pool_ready\{.*\} [01]$' <<<"$m"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
 # metric NAME: its value in GET /metrics
 metric() { "$fnlaunch" metrics | awk -v m="$1" '$1 == m { print $2 }'; }
 
@@ -129,6 +146,13 @@ else nok "node: $node; log: $(cat "$tmp/d.log")"; fi
 bundle "$tmp/cat" '["/bin/fn-probe", "cat"]'
 if out=$("$fnlaunch" register cat "$tmp/cat" 2>&1) && [ "$out" = "cat: registered, process mode" ]; then ok "a verified function registers in process mode"
 else nok "register: $out"; fi
+settle
+pool=$(find "$croot/fn-cat" -mindepth 1 -maxdepth 1 -type d -name "i-$daemon-*" | head -1)
+if [ "$(metric 'fnlaunch_pool_ready{function="cat"}')" = 2 ] &&
+	[ "$(find "$croot/fn-cat" -mindepth 1 -maxdepth 1 -type d -name "i-$daemon-*" | wc -l)" = 2 ] &&
+	{ [ -z "$resources" ] || [ "$(cat "$pool/memory.max")" = 33554432 ]; }; then
+	ok "its warm pool: 2 cgroups made ahead, the function's limits seeded"
+else nok "warm pool: $("$fnlaunch" metrics | grep pool); $(ls "$croot/fn-cat")"; fi
 out=$("$fnlaunch" register cat "$tmp/cat" 2>&1)
 if [ $? = 1 ] && echo "$out" | grep -q 'function "cat" is already registered'; then
 	ok "registering a name twice: refused"
@@ -267,14 +291,17 @@ if [ "$("$fnlaunch" list | awk 'NR > 1 { print $1 }' | sort | tr '\n' ' ')" = "a
 	ok "list: the registered functions"
 else nok "list: $("$fnlaunch" list)"; fi
 
-# 50 invocations: no fd, instance cgroup or memory left behind
+# 50 invocations: no fd or instance cgroup left behind beyond the pools
+# (2 for each of the 5 process-mode functions)
+settle
 fds0=$(find /proc/"$daemon"/fd -mindepth 1 | wc -l)
 for _ in $(seq 1 50); do "$fnlaunch" invoke --stdin "$tmp/in" cat >/dev/null 2>&1 || break; done
+settle
 fds1=$(find /proc/"$daemon"/fd -mindepth 1 | wc -l)
 left=$(find "$croot" -mindepth 2 -type d -name 'i-*' | wc -l)
-if [ "$fds1" = "$fds0" ] && [ "$left" = 0 ]; then
-	ok "50 invocations: the daemon's fds as before ($fds0), no instance cgroup left"
-else nok "after 50: fds $fds0 -> $fds1, $left instance cgroups left"; fi
+if [ "$fds1" = "$fds0" ] && [ "$left" = 10 ]; then
+	ok "50 invocations: the daemon's fds as before ($fds0), only the pools' 10 cgroups left"
+else nok "after 50: fds $fds0 -> $fds1, $left instance cgroups: $(find "$croot" -mindepth 2 -type d | tr '\n' ' ')"; fi
 if [ "$(metric 'fnlaunch_instances_running')" = 0 ] && [ "$(metric fnlaunch_invocations_waiting)" = 0 ]; then
 	ok "nothing running or waiting once they are done"
 else nok "gauges: $("$fnlaunch" metrics | grep -E 'running|waiting')"; fi
@@ -297,10 +324,10 @@ inv_rc=$?
 if [ -n "$orphan" ] && [ "$inv_rc" = 125 ]; then
 	ok "daemon killed: its instance ($orphan) runs on in its cgroup, the invocation failed (125)"
 else nok "killed: orphan '$orphan', invoke exit $inv_rc"; fi
-if start_daemon "$tmp/d2.log" && grep -q "removed 1 instances" "$tmp/d2.log" &&
-	! ls -d "$croot"/fn-sleep/i-* >/dev/null 2>&1 &&
+if start_daemon "$tmp/d2.log" && grep -q "removed [0-9]* instances" "$tmp/d2.log" &&
+	[ -z "$(find "$croot" -mindepth 2 -type d -name "i-$old-*")" ] &&
 	{ [ ! -e "/proc/$orphan" ] || grep -q '^State:.*Z' "/proc/$orphan/status"; }; then
-	ok "a restarted daemon finds the instance, kills it and removes its cgroup"
+	ok "a restarted daemon finds the instance, kills it and removes its cgroup and the dead daemon's pools"
 else nok "restart: $(cat "$tmp/d2.log"); left: $(ls -d "$croot"/fn-sleep/i-* 2>&1)"; fi
 if [ "$("$fnlaunch" list | wc -l)" = 1 ]; then ok "the restarted daemon starts with no function registered"
 else nok "after restart: $("$fnlaunch" list)"; fi
@@ -321,8 +348,9 @@ kill -TERM "$daemon"
 wait "$daemon"
 rc=$?
 daemon=
-if [ "$rc" = 0 ] && [ ! -e "$sock" ] && grep -q "stopping" "$tmp/d2.log"; then
-	ok "SIGTERM: the daemon stops (exit 0) and removes its socket"
+if [ "$rc" = 0 ] && [ ! -e "$sock" ] && grep -q "stopping" "$tmp/d2.log" &&
+	[ -z "$(find "$croot" -mindepth 2 -type d -name 'i-*')" ]; then
+	ok "SIGTERM: the daemon stops (exit 0), removes its socket and its pools' cgroups"
 else nok "SIGTERM: exit $rc, socket $(ls -l "$sock" 2>&1): $(cat "$tmp/d2.log")"; fi
 out=$("$fnlaunch" list 2>&1)
 if [ $? = 1 ] && echo "$out" | grep -q "is fnlaunchd running?"; then ok "with no daemon the client says so (exit 1)"
