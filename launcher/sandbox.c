@@ -206,8 +206,14 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
 			goto fail;
 	e.step = SB_STEP_CREDS;
-	if (setgroups(0, NULL) || setresgid(in->gid, in->gid, in->gid) ||
-	    setresuid(in->uid, in->uid, in->uid))
+	/*
+	 * Not glibc's setgroups()/setres[ug]id(): in a multi-threaded caller
+	 * they signal and wait for every thread, which this child, a raw
+	 * clone3() copy of one thread, does not have, and take a lock another
+	 * thread may have held at the clone: they can hang it for ever.
+	 */
+	if (syscall(SYS_setgroups, 0, NULL) || syscall(SYS_setresgid, in->gid, in->gid, in->gid) ||
+	    syscall(SYS_setresuid, in->uid, in->uid, in->uid))
 		goto fail;
 	e.step = SB_STEP_CAPS;
 	{
