@@ -88,7 +88,7 @@ gcc -O2 -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -
 	-o "$tools/fn-probe" "$TOP/selftests/e2e/fn-probe.c" || die "fn-probe build failed"
 # make bench-launch's program, with liblauncher
 gcc -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I"$TOP/launcher" -o "$tools/launch-bench" \
-	"$TOP/selftests/bench/launch-bench.c" "$tools/launcher/liblauncher.a" -lcapstone -lseccomp -ljson-c -lbpf ||
+	"$TOP/selftests/bench/launch-bench.c" "$tools/launcher/liblauncher.a" -lcapstone -lseccomp -ljson-c -lbpf -pthread ||
 	die "launch-bench build failed"
 # the tiers' profiles, for fnlaunch --profiles
 rm -rf "$tools/seccomp-profiles" && cp -a "$TOP/bpf-progs/seccomp/profiles" "$tools/seccomp-profiles"

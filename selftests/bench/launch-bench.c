@@ -12,6 +12,11 @@
  *              the kernel has it)
  *   process-classic  the same with mkdir(2)/rmdir(2) and a classic filter:
  *              what process mode does without the series
+ *   process-pool  process mode as fnlaunchd runs it: the workers are
+ *              threads calling lnch_function_invoke(), and the cgroups come
+ *              from a warm pool of max(4, C) that a thread of its own
+ *              refills and empties in batches (lnch_function_refill()),
+ *              full when the timing starts
  *   crun       crun run of the bundle
  *
  * An instance's latency is from the call (fork for the floor) to the
@@ -29,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,8 +103,56 @@ static void run_launcher(struct sample *s, struct lnch_function *fn)
 	lnch_result_free(r);
 }
 
+static void run_invoke(struct sample *s, struct lnch_function *fn)
+{
+	struct lnch_result *r = NULL;
+	uint64_t t0 = now_ns();
+
+	if (lnch_function_invoke(fn, NULL, &r) == 0 && r->started && !r->error && r->exited &&
+	    r->exit_code == 0)
+		s->ok = 1;
+	s->total_ns = now_ns() - t0;
+	if (r)
+		s->start_ns = r->start_ns;
+	lnch_result_free(r);
+}
+
+struct pool_run {
+	struct sample *s;
+	int *next, n;
+	struct lnch_function *fn;
+	volatile int stop;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool_run *p = arg;
+
+	for (;;) {
+		int i = __atomic_fetch_add(p->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= p->n)
+			return NULL;
+		run_invoke(&p->s[i], p->fn);
+	}
+}
+
+/* fnlaunchd's pool thread, without its 100 ms nap: refill while there is work */
+static void *pool_refiller(void *arg)
+{
+	struct pool_run *p = arg;
+
+	while (!p->stop) {
+		unsigned int made, removed;
+
+		if (lnch_function_refill(p->fn, &made, &removed) || (!made && !removed))
+			usleep(200);
+	}
+	return NULL;
+}
+
 /* the function, prepared once per mode as a worker's daemon would */
-static struct lnch_function *open_fn(const char *mode)
+static struct lnch_function *open_fn(const char *mode, int conc)
 {
 	struct lnch_run_opts o = {
 		.sz = sizeof(o), .profile_dir = profiles, .mode = LNCH_MODE_PROCESS, .name = fname,
@@ -108,9 +162,11 @@ static struct lnch_function *open_fn(const char *mode)
 
 	if (!strcmp(mode, "process-classic"))
 		o.flags = LNCH_RUN_CLASSIC_CGROUP | LNCH_RUN_CLASSIC_FILTER;
+	else if (!strcmp(mode, "process-pool"))
+		o.warm_pool = conc > 4 ? conc : 4;
 	else if (!strcmp(mode, "crun"))
 		o.mode = LNCH_MODE_CONTAINER;
-	else if (strcmp(mode, "process"))
+	else if (strcmp(mode, "process") && strcmp(mode, "process-pool"))
 		return NULL;
 	if (lnch_function_open(bundle, &o, &fn, NULL, &err)) {
 		fprintf(stderr, "launch-bench: %s: %s: %s\n", mode, bundle, err ? err : "out of memory");
@@ -143,7 +199,7 @@ static int one(const char *mode, int conc, int n)
 	struct sample *s = mmap(NULL, n * sizeof(*s), PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int *next = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct lnch_function *fn = open_fn(mode);
+	struct lnch_function *fn = open_fn(mode, conc);
 	uint64_t *starts, *totals, t0, wall;
 	int failed = 0, ns = 0, nt = 0;
 
@@ -151,6 +207,25 @@ static int one(const char *mode, int conc, int n)
 		return -1;
 	memset(s, 0, n * sizeof(*s));
 	*next = 0;
+	if (!strcmp(mode, "process-pool")) {
+		struct pool_run p = { .s = s, .next = next, .n = n, .fn = fn };
+		pthread_t refill, *w = calloc(conc, sizeof(*w));
+
+		if (!w || lnch_function_refill(fn, NULL, NULL) ||
+		    pthread_create(&refill, NULL, pool_refiller, &p))
+			return -1;
+		t0 = now_ns();
+		for (int i = 0; i < conc; i++)
+			if (pthread_create(&w[i], NULL, pool_worker, &p))
+				return -1;
+		for (int i = 0; i < conc; i++)
+			pthread_join(w[i], NULL);
+		wall = now_ns() - t0;
+		p.stop = 1;
+		pthread_join(refill, NULL);
+		free(w);
+		goto done;
+	}
 	t0 = now_ns();
 	for (int w = 0; w < conc; w++) {
 		pid_t pid = fork();
@@ -173,6 +248,7 @@ static int one(const char *mode, int conc, int n)
 	while (wait(NULL) > 0)
 		;
 	wall = now_ns() - t0;
+done:
 	starts = calloc(n, sizeof(*starts));
 	totals = calloc(n, sizeof(*totals));
 	for (int i = 0; i < n; i++) {
@@ -221,7 +297,8 @@ int main(int argc, char **argv)
 		{ "profiles", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *concs = strdup("1,4,16,64"), *modes = strdup("floor,process,process-classic,crun");
+	char *concs = strdup("1,4,16,64"),
+	     *modes = strdup("floor,process,process-pool,process-classic,crun");
 	int n = 200, c, bad = 0, devnull, out;
 
 	while ((c = getopt_long(argc, argv, "n:c:m:t:", longopts, NULL)) != -1) {
@@ -263,7 +340,7 @@ int main(int argc, char **argv)
 	printf("# launch-bench n=%d bundle=%s\n", n, bundle);
 	for (char *m = strtok(modes, ","), *sm; m; m = strtok(NULL, ",")) {
 		if (strcmp(m, "floor") && strcmp(m, "process") && strcmp(m, "process-classic") &&
-		    strcmp(m, "crun")) {
+		    strcmp(m, "process-pool") && strcmp(m, "crun")) {
 			fprintf(stderr, "launch-bench: unknown mode %s\n", m);
 			return 2;
 		}
