@@ -8,7 +8,14 @@
  * linear filter, by a binary-tree filter).  Run it on the base and on the
  * patched kernel and compare the two outputs.
  *
- *   regress-bench [-t SECONDS] [-r ROUNDS] [-R CGROUP2_ROOT] [-c CELL[,CELL]]
+ *   regress-bench [-t SECONDS] [-r ROUNDS] [-R CGROUP2_ROOT] [-c CELL[,CELL]] [-a]
+ *
+ * It runs without address-space randomisation (it re-executes itself with
+ * ADDR_NO_RANDOMIZE), unless -a: where a fork's page tables fall in a
+ * randomised layout changes its cost by a few per cent from one run to the
+ * next (on Linux 7.3 under instruction counting, fork_exit_wait spread over
+ * 347,886-358,847 instructions in ten randomised runs, over 331,230-331,379
+ * in four without), which would hide or fake a difference between kernels.
  *
  * Each cell runs for SECONDS (1.0) of wall time per round; the ROUNDS (5)
  * rounds run every cell in turn, so that drift of an emulated machine's
@@ -37,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -524,10 +532,11 @@ static void usage(FILE *f, const char *prog)
 {
 	int i;
 
-	fprintf(f, "usage: %s [-t SECONDS] [-r ROUNDS] [-R CGROUP2_ROOT] [-c CELL[,CELL]] [-h]\n"
+	fprintf(f, "usage: %s [-t SECONDS] [-r ROUNDS] [-R CGROUP2_ROOT] [-c CELL[,CELL]] [-a] [-h]\n"
 		"  -t  wall time per cell and round (1.0)\n"
 		"  -r  rounds, cells interleaved round-robin (5, at most %d)\n"
 		"  -R  cgroup2 root for the cgroup cells (/sys/fs/cgroup)\n"
+		"  -a  keep address-space randomisation (default: re-executed without it)\n"
 		"  -c  cells to run (all):", prog, MAX_ROUNDS);
 	for (i = 0; i < NR_CELLS; i++)
 		fprintf(f, "%s%s", i ? "," : " ", cells[i].name);
@@ -541,11 +550,13 @@ int main(int argc, char **argv)
 	char *list = NULL, start_cg[512], *p;
 	bool need_cg = false;
 	double seconds = 1.0;
-	int opt, i, r, ret, rounds = 5;
+	int opt, i, r, ret, rounds = 5, pers;
+	bool aslr = false;
 	struct utsname u;
 
-	while ((opt = getopt(argc, argv, "t:r:R:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "t:r:R:c:ah")) != -1) {
 		switch (opt) {
+		case 'a': aslr = true; break;
 		case 't': seconds = atof(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'R': root = optarg; break;
@@ -557,6 +568,16 @@ int main(int argc, char **argv)
 	if (optind < argc || seconds <= 0 || rounds < 1 || rounds > MAX_ROUNDS) {
 		usage(stderr, argv[0]);
 		return 2;
+	}
+	/* the same layout on every run and kernel: see the top (before strtok() cuts -c) */
+	pers = personality(0xffffffff);
+	if (!aslr && pers >= 0 && !(pers & ADDR_NO_RANDOMIZE)) {
+		if (personality(pers | ADDR_NO_RANDOMIZE) >= 0) {
+			execv("/proc/self/exe", argv);
+			fprintf(stderr, "regress-bench: re-executing without ASLR: %s\n",
+				strerror(errno));
+		}
+		return 1;
 	}
 	for (i = 0; i < NR_CELLS; i++)
 		cells[i].selected = !list;
@@ -575,9 +596,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	uname(&u);
-	printf("# regress-bench kernel=%s machine=%s nproc=%ld seconds=%g rounds=%d\n",
+	printf("# regress-bench kernel=%s machine=%s nproc=%ld seconds=%g rounds=%d aslr=%s\n",
 	       u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN), seconds,
-	       rounds);
+	       rounds, personality(0xffffffff) & ADDR_NO_RANDOMIZE ? "off" : "on");
 	read_at(AT_FDCWD, "/proc/self/cgroup", start_cg, sizeof(start_cg));
 	p = strstr(start_cg, "0::");
 	if (p)
