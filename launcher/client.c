@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "client.h"
+#include "codec.h"
 
 #define DEFAULT_SOCKET "/run/fnlaunch/fnlaunchd.sock"
 
@@ -71,6 +72,8 @@ static long http(const char *sock, const char *method, const char *path, const c
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* connecting is quick or the daemon is stuck; an invocation may take long */
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	if (body) {
 		h = curl_slist_append(h, "Content-Type: application/json");
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -237,23 +240,16 @@ static void put_stream(struct json_object *o, const char *key, FILE *f)
 		return;
 	}
 	/* base64 */
-	for (const char *p = json_object_get_string(x); p[0] && p[1] && p[2] && p[3]; p += 4) {
-		static const char tab[] =
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-		unsigned int v = 0;
-		int pad = 0;
+	{
+		size_t n;
+		char *bytes = lnch_unbase64(json_object_get_string(x), &n);
 
-		for (int i = 0; i < 4; i++) {
-			const char *t = p[i] == '=' ? NULL : strchr(tab, p[i]);
-
-			pad += !t;
-			v = v << 6 | (t ? (unsigned int)(t - tab) : 0);
+		if (!bytes) {
+			fprintf(stderr, "fnlaunch: the daemon's %s is not base64\n", key);
+			return;
 		}
-		fputc(v >> 16 & 0xff, f);
-		if (pad < 2)
-			fputc(v >> 8 & 0xff, f);
-		if (pad < 1)
-			fputc(v & 0xff, f);
+		fwrite(bytes, 1, n, f);
+		free(bytes);
 	}
 }
 
@@ -467,7 +463,21 @@ int client_main(int argc, char **argv)
 				json_object_put(req);
 				return 125;
 			}
-			json_object_object_add(req, "stdin", json_object_new_string_len(in, len));
+			/* JSON strings are UTF-8: other bytes go as base64 */
+			if (lnch_valid_utf8((unsigned char *)in, len)) {
+				json_object_object_add(req, "stdin", json_object_new_string_len(in, len));
+			} else {
+				char *b64 = lnch_base64((unsigned char *)in, len);
+
+				if (!b64) {
+					fprintf(stderr, "fnlaunch: out of memory\n");
+					free(in);
+					json_object_put(req);
+					return 125;
+				}
+				json_object_object_add(req, "stdin_base64", json_object_new_string(b64));
+				free(b64);
+			}
 			free(in);
 		}
 		if (nargs > 1) {

@@ -30,18 +30,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "codec.h"
 #include "launcher.h"
 
 #define DEFAULT_SOCKET		"/run/fnlaunch/fnlaunchd.sock"
 #define MAX_BODY		(4u << 20)	/* a request's JSON */
 #define MAX_OUTPUT		(1u << 20)	/* stdout, stderr returned per invocation */
 #define MAX_NAME		63
+#define MAX_POOL		64	/* a function's warm pool, at most */
+#define STOP_WAIT_S		30	/* SIGTERM: how long running invocations get */
 #define EXIT_BAD		2
 
 /* the cold-start histogram's upper bounds, in seconds (Prometheus "le") */
@@ -62,6 +67,8 @@ struct function {
 	unsigned int timeout_ms;
 	unsigned int warm_pool;
 	bool pool_failing;		/* the last refill failed (said once) */
+	struct timespec pool_retry;	/* after a failure: not before (CLOCK_MONOTONIC) */
+	unsigned int pool_backoff_ms;
 	unsigned int running, waiting;
 	unsigned int refs;		/* the registry's, and one per request using it */
 	uint64_t invocations, failed, rejected;
@@ -70,7 +77,7 @@ struct function {
 static struct {
 	const char *socket_path;
 	struct lnch_run_opts ro;
-	unsigned int max_instances, max_queue, queue_ms, warm_pool;
+	unsigned int max_instances, max_queue, queue_ms, warm_pool, max_functions;
 	struct lnch_probe probe;
 	pthread_mutex_t lock;		/* everything below */
 	pthread_cond_t cond;		/* an instance ended, or a function went */
@@ -79,6 +86,8 @@ static struct {
 	unsigned int running, waiting;
 	pthread_cond_t pool_cond;	/* an instance ended, a function came, or stop */
 	bool pool_kick, stopping;
+	bool draining;			/* SIGTERM: admit nothing more */
+	unsigned int nr_functions;
 	/* metrics */
 	uint64_t started[3];		/* by enum lnch_mode */
 	uint64_t not_started, timed_out, oom_killed, rejected;
@@ -99,15 +108,36 @@ static struct {
 
 static bool verbose;
 
+/* one line on stderr, in one write: threads' lines do not interleave */
 static void __attribute__((format(printf, 1, 2))) logf_(const char *fmt, ...)
 {
+	char line[2048];
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "fnlaunchd: ");
+	n = snprintf(line, sizeof(line), "fnlaunchd: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	n = strlen(line);
+	line[n++] = '\n';
+	if (write(2, line, n) < 0)
+		return;
+}
+
+/* CLOCK_MONOTONIC (the condition variables' clock), @ms from now */
+static struct timespec deadline(unsigned int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
 }
 
 static const char *mode_name(enum lnch_mode m)
@@ -245,6 +275,8 @@ static struct json_object *parse_body(const struct request *rq, char *why, size_
 		snprintf(why, len, "out of memory");
 		return NULL;
 	}
+	/* what is echoed back (names, paths) stays valid JSON */
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, rq->body, rq->len);
 	if (!o || json_tokener_get_parse_end(tok) != rq->len) {
 		snprintf(why, len, "malformed JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
@@ -378,7 +410,7 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c)
 		label(f, d.fallbacks[i].rule);
 		fprintf(f, "\"} %llu\n", (unsigned long long)d.fallbacks[i].n);
 	}
-	fprintf(f, "# HELP fnlaunch_cold_start_seconds From the invocation's start to the function's execve().\n"
+	fprintf(f, "# HELP fnlaunch_cold_start_seconds Process mode: from the invocation's start to the function's execve().\n"
 		   "# TYPE fnlaunch_cold_start_seconds histogram\n");
 	for (unsigned int i = 0; i < NR_BUCKETS; i++) {
 		cum += d.hist[i];
@@ -499,15 +531,20 @@ static enum MHD_Result unregister(struct MHD_Connection *c, const char *name)
 	pthread_mutex_lock(&d.lock);
 	for (pp = &d.functions; *pp && strcmp((*pp)->name, name); pp = &(*pp)->next)
 		;
+	unsigned int running = 0;
+
 	f = *pp;
-	if (f)
+	if (f) {
 		*pp = f->next;
+		d.nr_functions--;
+		running = f->running;
+	}
 	/* its queued invocations see it gone */
 	pthread_cond_broadcast(&d.cond);
 	pthread_mutex_unlock(&d.lock);
 	if (!f)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no function \"%s\" is registered", name);
-	logf_("%s: unregistered%s", name, f->running ? "; its running instances finish first" : "");
+	logf_("%s: unregistered%s", name, running ? "; its running instances finish first" : "");
 	put(f);
 	return reply_json(c, MHD_HTTP_OK, json_tokener_parse("{\"removed\":true}"));
 }
@@ -520,7 +557,7 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 	struct lnch_verdict *v = NULL;
 	struct json_object *o, *x, *resp;
 	struct function *f;
-	char why[1024], *error = NULL;
+	char why[1024], *error = NULL, nm[MAX_NAME + 1];
 	const char *name, *bundle;
 	int ret;
 
@@ -580,7 +617,7 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 	}
 	if (uint_field(o, "concurrency", 1, d.max_instances, &f->concurrency, why, sizeof(why)) ||
 	    uint_field(o, "timeout_ms", 0, 24 * 3600 * 1000, &f->timeout_ms, why, sizeof(why)) ||
-	    uint_field(o, "warm_pool", 0, LNCH_WARM_POOL_MAX, &f->warm_pool, why, sizeof(why)))
+	    uint_field(o, "warm_pool", 0, MAX_POOL, &f->warm_pool, why, sizeof(why)))
 		goto bad;
 	f->bundle = strdup(bundle);
 	if (!f->bundle)
@@ -589,14 +626,19 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 	ro.timeout_ms = f->timeout_ms;
 	ro.warm_pool = f->warm_pool;
 
+	snprintf(nm, sizeof(nm), "%s", f->name);
 	pthread_mutex_lock(&d.lock);
-	ret = find_locked(f->name) ? -EEXIST : 0;
+	ret = find_locked(f->name) ? -EEXIST : d.nr_functions >= d.max_functions ? -ENOSPC : 0;
 	pthread_mutex_unlock(&d.lock);
 	if (ret) {
 		json_object_put(o);
 		free_function(f);
+		if (ret == -ENOSPC)
+			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					   "%s: the node's limit of %u registered functions is reached",
+					   nm, d.max_functions);
 		return reply_error(c, MHD_HTTP_CONFLICT, "function \"%s\" is already registered",
-				   name);
+				   nm);
 	}
 
 	pthread_mutex_lock(&d.open_lock);
@@ -618,8 +660,10 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 		lnch_verdict_free(v);
 		json_object_put(o);
 		free_function(f);
-		return reply_json(c, ret == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT :
-				     MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
+		/* refused for what the bundle asks on this node: 422; else the node failed */
+		return reply_json(c, ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP ||
+				     ret == -ENOLINK || ret == -E2BIG ?
+				     MHD_HTTP_UNPROCESSABLE_CONTENT : MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
 	}
 	f->mode = lnch_function_mode(f->fn, &f->fallback);
 	f->verdict_json = lnch_verdict_json(lnch_function_verdict(f->fn));
@@ -634,10 +678,11 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 	}
 	f->refs = 1;
 	pthread_mutex_lock(&d.lock);
-	ret = find_locked(f->name) ? -EEXIST : 0;
+	ret = find_locked(f->name) ? -EEXIST : d.nr_functions >= d.max_functions ? -ENOSPC : 0;
 	if (!ret) {
 		f->next = d.functions;
 		d.functions = f;
+		d.nr_functions++;
 		resp = function_json(f, true);
 		/* its pool fills off this request's path */
 		d.pool_kick = true;
@@ -647,8 +692,12 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 	json_object_put(o);
 	if (ret) {
 		free_function(f);
+		if (ret == -ENOSPC)
+			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					   "%s: the node's limit of %u registered functions is reached",
+					   nm, d.max_functions);
 		return reply_error(c, MHD_HTTP_CONFLICT, "function \"%s\" is already registered",
-				   name);
+				   nm);
 	}
 	logf_("%s: registered from %s: %s mode%s%s", f->name, f->bundle, mode_name(f->mode),
 	      f->fallback ? ": " : "", f->fallback ? f->fallback : "");
@@ -684,82 +733,82 @@ static int memfd_with(const char *name, const char *data, size_t len)
 	return fd;
 }
 
-static bool valid_utf8(const unsigned char *p, size_t n)
+/*
+ * The instance's standard output and error: pipes that a thread of the
+ * invocation drains while it runs, keeping the first MAX_OUTPUT bytes of
+ * each and counting the rest, so that a function writing without end
+ * neither blocks nor fills the daemon's memory.
+ */
+struct drain {
+	int fd[2];			/* the read ends */
+	char *buf[2];
+	size_t len[2];
+	uint64_t total[2];
+	volatile int closing;		/* the write ends are closed: stop at a lull */
+};
+
+static void *drainer(void *arg)
 {
-	for (size_t i = 0; i < n;) {
-		unsigned int c = p[i], len, cp;
+	struct drain *dr = arg;
+	struct pollfd p[2] = { { .fd = dr->fd[0], .events = POLLIN },
+			       { .fd = dr->fd[1], .events = POLLIN } };
+	static __thread char chunk[65536];
+	int open = 2;
 
-		if (c < 0x80) {
-			i++;
-			continue;
+	while (open) {
+		int n = poll(p, 2, 100);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		/* a process that kept a write end (none should): give up at a lull */
+		if (n == 0 && dr->closing)
+			break;
+		for (int i = 0; n > 0 && i < 2; i++) {
+			ssize_t r;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			r = read(p[i].fd, chunk, sizeof(chunk));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				p[i].fd = -1;
+				open--;
+				continue;
+			}
+			dr->total[i] += r;
+			if (dr->len[i] < MAX_OUTPUT) {
+				size_t k = (size_t)r < MAX_OUTPUT - dr->len[i] ? (size_t)r :
+					   MAX_OUTPUT - dr->len[i];
+
+				if (!dr->buf[i])
+					dr->buf[i] = malloc(MAX_OUTPUT);
+				if (dr->buf[i]) {
+					memcpy(dr->buf[i] + dr->len[i], chunk, k);
+					dr->len[i] += k;
+				}
+			}
 		}
-		len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		if (!len || i + len > n)
-			return false;
-		cp = c & (0x7f >> len);
-		for (unsigned int k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF */
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += len;
 	}
-	return true;
-}
-
-static char *base64(const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned int v = p[i] << 16 | (i + 1 < n ? p[i + 1] << 8 : 0) |
-				 (i + 2 < n ? p[i + 2] : 0);
-
-		*o++ = tab[v >> 18 & 63];
-		*o++ = tab[v >> 12 & 63];
-		*o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		*o++ = i + 2 < n ? tab[v & 63] : '=';
-	}
-	*o = 0;
-	return out;
+	return NULL;
 }
 
 /*
- * What the instance wrote to @fd, up to MAX_OUTPUT bytes: a JSON string if
- * it is UTF-8, else base64 with KEY_encoding "base64".
+ * What the instance wrote, kept up to MAX_OUTPUT bytes: a JSON string if
+ * it is UTF-8, else base64 with KEY_encoding "base64"; KEY_bytes says how
+ * much it wrote, KEY_truncated that it wrote more than is kept.
  */
-static void add_output(struct json_object *o, const char *key, int fd)
+static void add_output(struct json_object *o, const char *key, const char *buf, size_t n,
+		       uint64_t total)
 {
 	char trunc[64], bytes[64];
-	struct stat st;
-	size_t n = 0, want;
-	char *buf;
 
-	if (fstat(fd, &st))
-		st.st_size = 0;
-	want = st.st_size < (off_t)MAX_OUTPUT ? (size_t)st.st_size : MAX_OUTPUT;
-	buf = malloc(want + 1);
 	if (!buf)
-		return;
-	while (n < want) {
-		ssize_t r = pread(fd, buf + n, want - n, n);
-
-		if (r <= 0)
-			break;
-		n += r;
-	}
-	if (valid_utf8((unsigned char *)buf, n)) {
+		buf = "";
+	if (lnch_valid_utf8((const unsigned char *)buf, n)) {
 		json_object_object_add(o, key, json_object_new_string_len(buf, n));
 	} else {
-		char *b64 = base64((unsigned char *)buf, n), enc[64];
+		char *b64 = lnch_base64((const unsigned char *)buf, n), enc[64];
 
 		json_object_object_add(o, key, b64 ? json_object_new_string(b64) : NULL);
 		free(b64);
@@ -767,12 +816,11 @@ static void add_output(struct json_object *o, const char *key, int fd)
 		json_object_object_add(o, enc, json_object_new_string("base64"));
 	}
 	snprintf(bytes, sizeof(bytes), "%s_bytes", key);
-	json_object_object_add(o, bytes, json_object_new_int64(st.st_size));
-	if ((size_t)st.st_size > n) {
+	json_object_object_add(o, bytes, json_object_new_int64(total));
+	if (total > n) {
 		snprintf(trunc, sizeof(trunc), "%s_truncated", key);
 		json_object_object_add(o, trunc, json_object_new_boolean(true));
 	}
-	free(buf);
 }
 
 static void count_result(struct function *f, const struct lnch_result *r)
@@ -789,11 +837,14 @@ static void count_result(struct function *f, const struct lnch_result *r)
 	d.started[r->mode]++;
 	d.timed_out += r->timed_out;
 	d.oom_killed += r->oom_killed;
-	while (b < NR_BUCKETS && s > buckets[b])
-		b++;
-	d.hist[b]++;
-	d.hist_sum += s;
-	d.hist_count++;
+	/* process mode's; container mode's execve() is crun's to see */
+	if (r->start_ns) {
+		while (b < NR_BUCKETS && s > buckets[b])
+			b++;
+		d.hist[b]++;
+		d.hist_sum += s;
+		d.hist_count++;
+	}
 	if (r->mode == LNCH_MODE_CONTAINER && f->fallback_rule) {
 		unsigned int i;
 
@@ -817,18 +868,16 @@ static void count_result(struct function *f, const struct lnch_result *r)
  */
 static int admit(struct function *f, char *why, size_t len)
 {
-	struct timespec until;
+	struct timespec until = deadline(d.queue_ms);
 	int ret = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += d.queue_ms / 1000;
-	until.tv_nsec += (d.queue_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&d.lock);
 	f->invocations++;
+	if (d.draining) {
+		snprintf(why, len, "%s: the daemon is stopping", f->name);
+		ret = -EAGAIN;
+		goto out;
+	}
 	if ((f->running >= f->concurrency || d.running >= d.max_instances) &&
 	    d.waiting >= d.max_queue) {
 		snprintf(why, len,
@@ -840,7 +889,12 @@ static int admit(struct function *f, char *why, size_t len)
 	}
 	d.waiting++;
 	f->waiting++;
-	while (f->running >= f->concurrency || d.running >= d.max_instances) {
+	while (f->running >= f->concurrency || d.running >= d.max_instances || d.draining) {
+		if (d.draining) {
+			snprintf(why, len, "%s: the daemon is stopping", f->name);
+			ret = -EAGAIN;
+			break;
+		}
 		if (find_locked(f->name) != f) {
 			snprintf(why, len, "%s was unregistered while the invocation waited",
 				 f->name);
@@ -877,12 +931,15 @@ out:
 
 static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const struct request *rq)
 {
-	static const char *const known[] = { "stdin", "args", "timeout_ms", NULL };
+	static const char *const known[] = { "stdin", "stdin_base64", "args", "timeout_ms", NULL };
 	struct lnch_invoke_opts io = { .sz = sizeof(io) };
 	struct json_object *o = NULL, *x, *resp, *res;
 	struct lnch_result *r = NULL;
-	char why[1024], **args = NULL, *rj;
+	char why[1024], **args = NULL, *rj, *decoded = NULL;
 	int stdio[3] = { -1, -1, -1 }, ret;
+	struct drain dr = { .fd = { -1, -1 } };
+	pthread_t drain_thread;
+	bool drain_started = false;
 	unsigned int status;
 	const char *in = "";
 	size_t in_len = 0;
@@ -896,6 +953,11 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 		    uint_field(o, "timeout_ms", 1, 24 * 3600 * 1000, &io.timeout_ms, why,
 			       sizeof(why)))
 			goto bad;
+		if (json_object_object_get_ex(o, "stdin", &x) &&
+		    json_object_object_get_ex(o, "stdin_base64", &x)) {
+			snprintf(why, sizeof(why), "stdin and stdin_base64: one or the other");
+			goto bad;
+		}
 		if (json_object_object_get_ex(o, "stdin", &x)) {
 			if (!json_object_is_type(x, json_type_string)) {
 				snprintf(why, sizeof(why), "stdin: expected a string");
@@ -903,6 +965,14 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 			}
 			in = json_object_get_string(x);
 			in_len = json_object_get_string_len(x);
+		}
+		if (json_object_object_get_ex(o, "stdin_base64", &x)) {
+			if (!json_object_is_type(x, json_type_string) ||
+			    !(decoded = lnch_unbase64(json_object_get_string(x), &in_len))) {
+				snprintf(why, sizeof(why), "stdin_base64: expected a base64 string");
+				goto bad;
+			}
+			in = decoded;
 		}
 		if (json_object_object_get_ex(o, "args", &x)) {
 			size_t n;
@@ -937,6 +1007,7 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	f = get(name);
 	if (!f) {
 		free(args);
+	free(decoded);
 		json_object_put(o);
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no function \"%s\" is registered", name);
 	}
@@ -951,19 +1022,43 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	if (ret) {
 		put(f);
 		free(args);
+	free(decoded);
 		json_object_put(o);
 		if (ret == -ENOENT)
 			return reply_error(c, MHD_HTTP_NOT_FOUND, "%s", why);
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", why);
 	}
 	stdio[0] = memfd_with("fnlaunchd-stdin", in, in_len);
-	stdio[1] = memfd_create("fnlaunchd-stdout", MFD_CLOEXEC);
-	stdio[2] = memfd_create("fnlaunchd-stderr", MFD_CLOEXEC);
-	ret = stdio[0] < 0 || stdio[1] < 0 || stdio[2] < 0 ? -errno : 0;
+	ret = stdio[0] < 0 ? -errno : 0;
+	for (int i = 0; !ret && i < 2; i++) {
+		int pp[2];
+
+		if (pipe2(pp, O_CLOEXEC)) {
+			ret = -errno;
+			break;
+		}
+		dr.fd[i] = pp[0];
+		stdio[1 + i] = pp[1];
+	}
+	if (!ret) {
+		ret = -pthread_create(&drain_thread, NULL, drainer, &dr);
+		drain_started = !ret;
+	}
 	if (!ret) {
 		io.stdio = stdio;
 		ret = lnch_function_invoke(f->fn, &io, &r);
 	}
+	/* the instance is gone: its streams end here */
+	for (int i = 0; i < 3; i++)
+		if (stdio[i] >= 0)
+			close(stdio[i]);
+	if (drain_started) {
+		dr.closing = 1;
+		pthread_join(drain_thread, NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		if (dr.fd[i] >= 0)
+			close(dr.fd[i]);
 	pthread_mutex_lock(&d.lock);
 	f->running--;
 	d.running--;
@@ -976,11 +1071,11 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 		d.not_started++, f->failed++;
 	pthread_mutex_unlock(&d.lock);
 	free(args);
+	free(decoded);
 	json_object_put(o);
 	if (ret) {
-		for (int i = 0; i < 3; i++)
-			if (stdio[i] >= 0)
-				close(stdio[i]);
+		free(dr.buf[0]);
+		free(dr.buf[1]);
 		put(f);
 		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s: %s", name,
 				   strerror(-ret));
@@ -991,10 +1086,10 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	res = rj ? json_tokener_parse(rj) : NULL;
 	free(rj);
 	json_object_object_add(resp, "result", res);
-	add_output(resp, "stdout", stdio[1]);
-	add_output(resp, "stderr", stdio[2]);
-	for (int i = 0; i < 3; i++)
-		close(stdio[i]);
+	add_output(resp, "stdout", dr.buf[0], dr.len[0], dr.total[0]);
+	add_output(resp, "stderr", dr.buf[1], dr.len[1], dr.total[1]);
+	free(dr.buf[0]);
+	free(dr.buf[1]);
 	status = r->started ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (verbose || !r->started)
 		logf_("%s: %s mode: %s%s%s", name, mode_name(r->mode),
@@ -1005,10 +1100,12 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	return reply_json(c, status, resp);
 bad:
 	free(args);
+	free(decoded);
 	json_object_put(o);
 	return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
 nomem:
 	free(args);
+	free(decoded);
 	json_object_put(o);
 	return MHD_NO;
 }
@@ -1192,14 +1289,8 @@ static void *pool_thread(void *arg)
 	for (;;) {
 		struct function **v = NULL;
 		unsigned int n = 0, cap = 0;
-		struct timespec until;
+		struct timespec until = deadline(100), now;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
 		pthread_mutex_lock(&d.lock);
 		while (!d.pool_kick && !d.stopping)
 			if (pthread_cond_timedwait(&d.pool_cond, &d.lock, &until) == ETIMEDOUT)
@@ -1218,14 +1309,31 @@ static void *pool_thread(void *arg)
 				v[n++] = f;
 			}
 		pthread_mutex_unlock(&d.lock);
+		clock_gettime(CLOCK_MONOTONIC, &now);
 		for (unsigned int i = 0; i < n; i++) {
-			int ret = lnch_function_refill(v[i]->fn, NULL, NULL);
+			struct function *f = v[i];
+			int ret;
 
-			if (ret && !v[i]->pool_failing)
-				logf_("%s: warm pool: %s (instances make their own cgroups meanwhile)",
-				      v[i]->name, strerror(-ret));
-			v[i]->pool_failing = ret != 0;
-			put(v[i]);
+			/* after a failure, back off: 1 s, doubling to 60 s */
+			if (f->pool_failing && (now.tv_sec < f->pool_retry.tv_sec ||
+						(now.tv_sec == f->pool_retry.tv_sec &&
+						 now.tv_nsec < f->pool_retry.tv_nsec))) {
+				put(f);
+				continue;
+			}
+			ret = lnch_function_refill(f->fn, NULL, NULL);
+			if (ret && !f->pool_failing)
+				logf_("%s: warm pool: %s (instances make their own cgroups meanwhile; retrying from 1 s to every 60 s)",
+				      f->name, strerror(-ret));
+			if (ret) {
+				f->pool_backoff_ms = f->pool_backoff_ms ?
+					(f->pool_backoff_ms >= 30000 ? 60000 : 2 * f->pool_backoff_ms) : 1000;
+				f->pool_retry = deadline(f->pool_backoff_ms);
+			} else {
+				f->pool_backoff_ms = 0;
+			}
+			f->pool_failing = ret != 0;
+			put(f);
 		}
 		free(v);
 	}
@@ -1238,6 +1346,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fnlaunchd [--socket PATH] [--cgroup-root DIR] [--profiles DIR] [--crun PATH]\n"
 		"                 [--max-instances N] [--max-queue N] [--queue-timeout MS] [--warm-pool N]\n"
+		"                 [--max-functions N]\n"
 		"                 [--host-uid UID] [--host-gid GID] [--classic-cgroup] [--classic-filter]\n"
 		"                 [--verbose]\n"
 		"       fnlaunchd --help | --version\n"
@@ -1248,13 +1357,15 @@ static void usage(FILE *f)
 		"  --max-instances N   instances running at once on the node (default 64)\n"
 		"  --max-queue N       invocations waiting for a slot (default 256; beyond: 503)\n"
 		"  --queue-timeout MS  how long an invocation waits for a slot (default 10000)\n"
-		"  --warm-pool N       instance cgroups each process-mode function keeps made ahead (default 4)\n"
+		"  --warm-pool N       instance cgroups each process-mode function keeps made ahead (default 4, at most 64)\n"
+		"  --max-functions N   functions registered at once (default 256)\n"
 		"  --host-uid UID, --host-gid GID  what functions' users map to (default 65534)\n"
 		"  --classic-cgroup    mkdir(2)/rmdir(2) even where CGROUP_IOC_CREATE exists\n"
 		"  --classic-filter    classic seccomp filters even where seccomp-eBPF exists\n"
 		"  --verbose           log every invocation\n"
-		"It runs in the foreground, logs to standard error and stops on SIGTERM or SIGINT.\n",
-		DEFAULT_SOCKET, LNCH_PROFILE_DIR);
+		"It runs in the foreground, logs to standard error and stops on SIGTERM or SIGINT\n"
+		"(running invocations get up to %d s to end).\n",
+		DEFAULT_SOCKET, LNCH_PROFILE_DIR, STOP_WAIT_S);
 }
 
 static unsigned int number(const char *opt, const char *s, unsigned long lo, unsigned long hi)
@@ -1283,6 +1394,7 @@ int main(int argc, char **argv)
 		{ "max-queue", required_argument, NULL, 'q' },
 		{ "queue-timeout", required_argument, NULL, 'Q' },
 		{ "warm-pool", required_argument, NULL, 'w' },
+		{ "max-functions", required_argument, NULL, 'f' },
 		{ "host-uid", required_argument, NULL, 'u' },
 		{ "host-gid", required_argument, NULL, 'g' },
 		{ "classic-cgroup", no_argument, NULL, 'C' },
@@ -1297,7 +1409,7 @@ int main(int argc, char **argv)
 	unsigned int removed = 0;
 	char *error = NULL;
 	sigset_t set;
-	int c, fd, sig, ret;
+	int c, fd, sig, ret, lfd;
 
 	d.socket_path = DEFAULT_SOCKET;
 	d.ro.sz = sizeof(d.ro);
@@ -1305,6 +1417,7 @@ int main(int argc, char **argv)
 	d.max_queue = 256;
 	d.queue_ms = 10000;
 	d.warm_pool = 4;
+	d.max_functions = 256;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': d.socket_path = optarg; break;
@@ -1314,7 +1427,8 @@ int main(int argc, char **argv)
 		case 'm': d.max_instances = number("max-instances", optarg, 1, 65536); break;
 		case 'q': d.max_queue = number("max-queue", optarg, 0, 65536); break;
 		case 'Q': d.queue_ms = number("queue-timeout", optarg, 0, 3600000); break;
-		case 'w': d.warm_pool = number("warm-pool", optarg, 0, LNCH_WARM_POOL_MAX); break;
+		case 'w': d.warm_pool = number("warm-pool", optarg, 0, MAX_POOL); break;
+		case 'f': d.max_functions = number("max-functions", optarg, 1, 65536); break;
 		case 'u': d.ro.host_uid = number("host-uid", optarg, 1, UINT32_MAX - 1); break;
 		case 'g': d.ro.host_gid = number("host-gid", optarg, 1, UINT32_MAX - 1); break;
 		case 'C': d.ro.flags |= LNCH_RUN_CLASSIC_CGROUP; break;
@@ -1329,6 +1443,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fnlaunchd: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return EXIT_BAD;
+	}
+
+	/* the waits time out on CLOCK_MONOTONIC: a clock step does not stretch them */
+	{
+		pthread_condattr_t ca;
+		struct rlimit rl;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&d.cond, &ca);
+		pthread_cond_init(&d.pool_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		/* a connection, an instance's pipes and a pool's cgroups each take fds */
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 
 	d.probe.sz = sizeof(d.probe);
@@ -1359,18 +1490,24 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	/* and SIGPIPE, for stderr: blocked, not ignored (an ignored signal
+	 * would stay ignored through crun's execve()) */
+	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGPIPE);
 
 	fd = listen_socket(d.socket_path);
 	if (fd < 0)
 		return 1;
 	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-			       MHD_USE_ERROR_LOG,
+			       MHD_USE_ITC | MHD_USE_ERROR_LOG,
 			       0, NULL, NULL, handler, NULL,
 			       MHD_OPTION_LISTEN_SOCKET, fd,
 			       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 			       MHD_OPTION_CONNECTION_LIMIT,
 			       (unsigned int)(d.max_instances + d.max_queue + 16),
+			       /* a client that stops sending gives its place back */
+			       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 			       MHD_OPTION_END);
 	if (!mhd) {
 		logf_("%s: libmicrohttpd could not serve the socket", d.socket_path);
@@ -1391,11 +1528,28 @@ int main(int argc, char **argv)
 	do {
 		ret = sigwait(&set, &sig);
 	} while (ret == 0 && sig == SIGHUP);
-	logf_("%s: stopping once the running invocations end", strsignal(sig));
-	MHD_quiesce_daemon(mhd);
+	logf_("%s: stopping once the running invocations end (at most %d s)", strsignal(sig),
+	      STOP_WAIT_S);
+	lfd = MHD_quiesce_daemon(mhd);
 	unlink(d.socket_path);
+	/* queued invocations are refused; running ones end and are answered */
+	pthread_mutex_lock(&d.lock);
+	d.draining = true;
+	pthread_cond_broadcast(&d.cond);
+	{
+		struct timespec until = deadline(STOP_WAIT_S * 1000);
+
+		while (d.running || d.waiting)
+			if (pthread_cond_timedwait(&d.cond, &d.lock, &until) == ETIMEDOUT)
+				break;
+	}
+	if (d.running)
+		logf_("%u invocations still running: their clients get no answer", d.running);
+	pthread_mutex_unlock(&d.lock);
 	MHD_stop_daemon(mhd);
-	close(fd);
+	/* quiesced: the listening socket is ours again */
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
 	pthread_mutex_lock(&d.lock);
 	d.stopping = true;
 	pthread_cond_signal(&d.pool_cond);

@@ -206,7 +206,8 @@ LNCH_API void lnch_result_free(struct lnch_result *result);
  * returns 0 with *@fn set, or a negative errno: -EINVAL with the reason in
  * *@error (malloc'd, if @error is not NULL) and the verdict in *@verdict
  * (if not NULL); on success the function keeps its verdict
- * (lnch_function_verdict()).  run returns 0 with *@result set (see
+ * (lnch_function_verdict()).  open and close are for one thread at a time (open
+ * loads the filter through shared buffers).  run returns 0 with *@result set (see
  * lnch_run()), or -ENOMEM.  A function may be run from processes forked
  * after it was opened, but not from two threads at once.
  */

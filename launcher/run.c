@@ -62,7 +62,6 @@ struct lnch_function {
 	int landlock_abi;
 	unsigned int dev_mask;
 	bool has_tmp;
-	unsigned int seq;
 	char pin_dir[PATH_MAX];		/* the egress policy's links, or "" */
 	pid_t opener;			/* the process that attached them */
 	/* the warm pool (o.warm_pool > 0): instance cgroups made ahead, and
@@ -538,6 +537,18 @@ static bool saw_oom_kill(int cg_fd)
 	return p && strtoull(p + 9, NULL, 10) > 0;
 }
 
+/*
+ * The N of the names i-PID-N and fnlaunch-NAME-PID-N: one counter for the
+ * process, not per function, so that a function opened again under the
+ * same name (its fn-NAME cgroup kept) does not reuse an instance's name.
+ */
+static unsigned int next_seq(void)
+{
+	static unsigned int seq;
+
+	return __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+}
+
 /* ---- the warm pool ---- */
 
 static bool pool_on(const struct lnch_function *x)
@@ -688,7 +699,7 @@ int lnch_function_refill(struct lnch_function *x, unsigned int *made, unsigned i
 	} else {
 		for (unsigned int i = 0; i < want; i++) {
 			snprintf(batch[i].name, sizeof(batch[i].name), "i-%d-%u", getpid(),
-				 __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
+				 next_seq());
 			names[i] = batch[i].name;
 		}
 		ret = cgb_create(x->fn_fd, names, want, x->seeds, x->nr_seeds, 0, x->cgflags, fds,
@@ -773,7 +784,7 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 		ret = 0;
 	} else {
 		snprintf(iname, sizeof(iname), "i-%d-%u", getpid(),
-			 __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
+			 next_seq());
 		ret = cgb_create(x->fn_fd, names, 1, x->seeds, x->nr_seeds, 0, x->cgflags, &cg_fd,
 				 &cerr);
 	}
@@ -871,7 +882,7 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 	if (io->args)
 		return cfail(err, -EINVAL,
 			     "container mode runs process.args as the bundle gives them: an invocation cannot add arguments");
-	snprintf(id, sizeof(id), "fnlaunch-%s-%d-%u", x->name, getpid(), __atomic_fetch_add(&x->seq, 1, __ATOMIC_RELAXED));
+	snprintf(id, sizeof(id), "fnlaunch-%s-%d-%u", x->name, getpid(), next_seq());
 	if ((mkdir("/run/fnlaunch", 0700) && errno != EEXIST) ||
 	    (mkdir(root, 0700) && errno != EEXIST))
 		return cfail(err, -errno, "mkdir %s: %s", root, strerror(errno));

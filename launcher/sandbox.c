@@ -348,10 +348,14 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 
 	p->pidfd = -1;
 	ca.pidfd = (uintptr_t)&pidfd;
-	if (pipe2(sync, O_CLOEXEC))
-		return -errno;
+	if (pipe2(sync, O_CLOEXEC)) {
+		ret = -errno;
+		snprintf(err, errlen, "pipe2: %s", strerror(-ret));
+		return ret;
+	}
 	if (pipe2(errp, O_CLOEXEC)) {
 		ret = -errno;
+		snprintf(err, errlen, "pipe2: %s", strerror(-ret));
 		close(sync[0]);
 		close(sync[1]);
 		return ret;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cold starts of a function (selftests/bench/launch-bench.c): the bare
-# fork + execve floor, process mode, process mode the classic way
+# fork + execve floor, process mode, process mode as fnlaunchd runs it
+# (threads, a warm pool of cgroups: process-pool), process mode the classic way
 # (mkdir/rmdir and a classic filter) and crun run, at concurrency
 # BENCH_CONC (default 1,4,16,64), on the queue and on the unpatched base,
 # both without debug options, one boot each, BENCH_PAIRS pairs (default 1)
@@ -18,7 +19,7 @@ ncrun=${BENCH_N_CRUN:-40}
 t=$BUILD/tools
 # the bundle, made in the guest's /tmp (the host's files are read-only there)
 mk="b=/tmp/bench-fn; mkdir -p \$b/rootfs/bin \$b/rootfs/tmp \$b/rootfs/dev && cp $t/fn-probe \$b/rootfs/bin/ && : >\$b/rootfs/dev/null && sed 's|@ARGS@|\"/bin/fn-probe\", \"hello\"|' $TOP/selftests/bench/launch-bundle.json >\$b/config.json"
-bench="$t/launch-bench -n $n -c $conc -m floor,process,process-classic --profiles $t/seccomp-profiles \$b; $t/launch-bench -n $ncrun -c $conc -m crun --profiles $t/seccomp-profiles \$b"
+bench="$t/launch-bench -n $n -c $conc -m floor,process,process-pool,process-classic --profiles $t/seccomp-profiles \$b; $t/launch-bench -n $ncrun -c $conc -m crun --profiles $t/seccomp-profiles \$b"
 for i in $(seq 1 "${BENCH_PAIRS:-1}"); do
 	for k in $(ab_order "$i"); do
 		ab_boot "$k" "$i" "$mk && { $bench; }" ' per_s='

@@ -25,7 +25,11 @@
 #     were (the pools full again, the used cgroups removed in batches);
 #   - the daemon killed (SIGKILL) during an invocation: its instance runs
 #     on in its cgroup until a restarted daemon kills and removes it;
-#   - unregister, then invoke: 404 (125); SIGTERM: exit 0, socket removed.
+#   - unregister, then invoke: 404 (125); unregistered while an instance
+#     runs and registered again: both run; 3 MB of output: 1 MiB returned
+#     and the rest counted; a 5 MB request: 413;
+#   - SIGTERM during an invocation: answered; exit 0, socket and pools
+#     removed.
 # Usage: launcher-daemon.sh TOOLS-DIR.  Prints TAP.
 set -u
 tools=${1:?usage: launcher-daemon.sh TOOLS-DIR}
@@ -51,7 +55,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..30"
+echo "1..34"
 
 # limits, where the cgroup2 hierarchy has the controllers (a hybrid host's may not)
 resources='"resources": { "memory": { "limit": 33554432 }, "pids": { "limit": 16 } },'
@@ -98,7 +102,7 @@ start_daemon() {
 	done
 	return 1
 }
-# req METHOD PATH [BODY]: raw HTTP over the socket; prints "STATUS BODY"
+# req METHOD PATH [BODY|@FILE]: raw HTTP over the socket; prints "STATUS BODY"
 req() {
 	python3 - "$sock" "$@" <<'PY'
 import http.client, socket, sys
@@ -108,6 +112,8 @@ class U(http.client.HTTPConnection):
         self.sock.connect(sys.argv[1])
 c = U("localhost")
 body = sys.argv[4] if len(sys.argv) > 4 else None
+if body and body.startswith("@"):
+    body = open(body[1:], "rb").read()
 c.request(sys.argv[2], sys.argv[3], body=body,
           headers={"Content-Type": "application/json"} if body is not None else {})
 r = c.getresponse()
@@ -146,9 +152,10 @@ else nok "node: $node; log: $(cat "$tmp/d.log")"; fi
 bundle "$tmp/cat" '["/bin/fn-probe", "cat"]'
 if out=$("$fnlaunch" register cat "$tmp/cat" 2>&1) && [ "$out" = "cat: registered, process mode" ]; then ok "a verified function registers in process mode"
 else nok "register: $out"; fi
-settle
+settled=yes
+settle || settled=no
 pool=$(find "$croot/fn-cat" -mindepth 1 -maxdepth 1 -type d -name "i-$daemon-*" | head -1)
-if [ "$(metric 'fnlaunch_pool_ready{function="cat"}')" = 2 ] &&
+if [ "$settled" = yes ] && [ "$(metric 'fnlaunch_pool_ready{function="cat"}')" = 2 ] &&
 	[ "$(find "$croot/fn-cat" -mindepth 1 -maxdepth 1 -type d -name "i-$daemon-*" | wc -l)" = 2 ] &&
 	{ [ -z "$resources" ] || [ "$(cat "$pool/memory.max")" = 33554432 ]; }; then
 	ok "its warm pool: 2 cgroups made ahead, the function's limits seeded"
@@ -204,6 +211,19 @@ if [ "$rc" = 0 ] && cmp -s "$tmp/bin" "$tmp/bin.out" &&
 	"$fnlaunch" invoke --json --stdin "$tmp/bin" cat | grep -q '"stdout_encoding":"base64"'; then
 	ok "binary standard input and output (NUL, not UTF-8) come back byte for byte (base64 in the answer)"
 else nok "binary: exit $rc, $(cmp "$tmp/bin" "$tmp/bin.out" 2>&1)"; fi
+head -c 3000000 /dev/zero | tr '\0' a >"$tmp/big"
+res=$("$fnlaunch" invoke --json --stdin "$tmp/big" cat)
+if echo "$res" | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+sys.exit(not (r['stdout_bytes'] == 3000000 and r.get('stdout_truncated') and len(r['stdout']) == 1048576))"; then
+	ok "3 MB written: the first 1 MiB returned, the rest counted (stdout_bytes, stdout_truncated)"
+else nok "big output: $(echo "$res" | head -c 300)"; fi
+head -c 5000000 /dev/zero | tr '\0' a | sed 's/^/{"stdin": "/; s/$/"}/' >"$tmp/huge.json"
+out=$(req POST /v1/functions/cat/invoke "@$tmp/huge.json")
+if [ "${out%% *}" = 413 ] && echo "$out" | grep -q "larger than 4194304 bytes"; then
+	ok "a 5 MB request: 413, nothing started"
+else nok "huge request: $(echo "$out" | head -c 200)"; fi
 res=$("$fnlaunch" invoke --json cat)
 if echo "$res" | python3 -c "
 import json, sys
@@ -233,16 +253,47 @@ bundle "$tmp/kill" "[\"/bin/fn-probe\", \"kill\", \"$daemon\"]"
 if out=$("$fnlaunch" invoke killer 2>&1) && kill -0 "$daemon"; then ok "an instance cannot signal the daemon (ESRCH)"
 else nok "kill daemon: $out"; fi
 
-# back-pressure: sleep allows 1 instance, the daemon 1 queued invocation
-bundle "$tmp/nap" '["/bin/fn-probe", "sleep", "3"]'
+# unregistered while its instance runs, then registered again: the new
+# function's instances do not collide with the old one's cgroup
+bundle "$tmp/s1" '["/bin/fn-probe", "sleep", "6"]'
+"$fnlaunch" register --warm-pool 0 s1 "$tmp/s1" >/dev/null
+"$fnlaunch" invoke s1 >/dev/null 2>&1 &
+s1=$!
+for _ in $(seq 1 150); do
+	[ -n "$(cat "$croot"/fn-s1/i-*/cgroup.procs 2>/dev/null)" ] && break
+	sleep 0.2
+done
+"$fnlaunch" unregister s1 >/dev/null
+"$fnlaunch" register --warm-pool 0 s1 "$tmp/s1" >/dev/null
+"$fnlaunch" invoke --timeout 0.5 s1 >/dev/null 2>"$tmp/err"
+rc=$?
+wait "$s1"
+rc1=$?
+"$fnlaunch" unregister s1 >/dev/null
+if [ "$rc" = 124 ] && [ "$rc1" = 0 ]; then
+	ok "unregistered during an instance and registered again: both instances ran (0, 124)"
+else nok "re-register: old $rc1, new $rc: $(cat "$tmp/err")"; fi
+
+# back-pressure: nap allows 1 instance, the daemon 1 queued invocation;
+# each step waits for the daemon to show the one before (clients start
+# slowly under TCG)
+bundle "$tmp/nap" '["/bin/fn-probe", "sleep", "8"]'
 "$fnlaunch" register --concurrency 1 nap "$tmp/nap" >/dev/null
 rej0=$(metric fnlaunch_invocations_rejected_total)
+# until NAME VALUE: wait (30 s at most) for the metric
+until_metric() {
+	for _ in $(seq 1 150); do
+		[ "$(metric "$1")" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
 "$fnlaunch" invoke nap >/dev/null 2>&1 &
 first=$!
-sleep 1
+until_metric fnlaunch_instances_running 1
 "$fnlaunch" invoke nap >/dev/null 2>&1 &
 second=$!
-sleep 1
+until_metric fnlaunch_invocations_waiting 1
 "$fnlaunch" invoke nap >/dev/null 2>"$tmp/err"
 third=$?
 wait "$first"
@@ -284,7 +335,7 @@ insp=$("$fnlaunch" inspect cat)
 if echo "$insp" | python3 -c "
 import json, sys
 f = json.load(sys.stdin)
-sys.exit(not (f['name'] == 'cat' and f['verdict']['verdict'] == 'verified' and f['invocations'] == 4))"; then
+sys.exit(not (f['name'] == 'cat' and f['verdict']['verdict'] == 'verified' and f['invocations'] == 5))"; then
 	ok "inspect: the verdict and the counters"
 else nok "inspect: $insp"; fi
 if [ "$("$fnlaunch" list | awk 'NR > 1 { print $1 }' | sort | tr '\n' ' ')" = "args cat killer nap sleep $(command -v crun >/dev/null && echo 'unv ')" ]; then
@@ -293,15 +344,17 @@ else nok "list: $("$fnlaunch" list)"; fi
 
 # 50 invocations: no fd or instance cgroup left behind beyond the pools
 # (2 for each of the 5 process-mode functions)
-settle
+settled=yes
+settle || settled=no
 fds0=$(find /proc/"$daemon"/fd -mindepth 1 | wc -l)
-for _ in $(seq 1 50); do "$fnlaunch" invoke --stdin "$tmp/in" cat >/dev/null 2>&1 || break; done
-settle
+good=0
+for _ in $(seq 1 50); do "$fnlaunch" invoke --stdin "$tmp/in" cat >/dev/null 2>&1 && good=$((good + 1)); done
+settle || settled=no
 fds1=$(find /proc/"$daemon"/fd -mindepth 1 | wc -l)
 left=$(find "$croot" -mindepth 2 -type d -name 'i-*' | wc -l)
-if [ "$fds1" = "$fds0" ] && [ "$left" = 10 ]; then
+if [ "$good" = 50 ] && [ "$settled" = yes ] && [ "$fds1" = "$fds0" ] && [ "$left" = 10 ]; then
 	ok "50 invocations: the daemon's fds as before ($fds0), only the pools' 10 cgroups left"
-else nok "after 50: fds $fds0 -> $fds1, $left instance cgroups: $(find "$croot" -mindepth 2 -type d | tr '\n' ' ')"; fi
+else nok "after 50 ($good ran, pools settled: $settled): fds $fds0 -> $fds1, $left instance cgroups: $(find "$croot" -mindepth 2 -type d | tr '\n' ' ')"; fi
 if [ "$(metric 'fnlaunch_instances_running')" = 0 ] && [ "$(metric fnlaunch_invocations_waiting)" = 0 ]; then
 	ok "nothing running or waiting once they are done"
 else nok "gauges: $("$fnlaunch" metrics | grep -E 'running|waiting')"; fi
@@ -309,11 +362,11 @@ else nok "gauges: $("$fnlaunch" metrics | grep -E 'running|waiting')"; fi
 # the daemon killed during an invocation
 "$fnlaunch" invoke sleep >/dev/null 2>&1 &
 inv=$!
-for _ in $(seq 1 50); do
-	ls -d "$croot"/fn-sleep/i-"$daemon"-* >/dev/null 2>&1 && break
+# until its instance runs (the pool's other cgroups stay empty)
+for _ in $(seq 1 150); do
+	[ -n "$(cat "$croot"/fn-sleep/i-"$daemon"-*/cgroup.procs 2>/dev/null)" ] && break
 	sleep 0.2
 done
-sleep 0.5
 old=$daemon
 kill -9 "$daemon"
 wait "$daemon" 2>/dev/null
@@ -344,10 +397,20 @@ out=$("$fnlaunch" unregister cat 2>&1)
 if [ $? = 1 ] && echo "$out" | grep -q 'no function "cat" is registered'; then ok "unregistering it again: 404"
 else nok "unregister twice: $out"; fi
 
+"$fnlaunch" register cat "$tmp/cat" >/dev/null
+"$fnlaunch" register nap "$tmp/nap" >/dev/null
+settle
+"$fnlaunch" invoke nap >/dev/null 2>"$tmp/inflight.err" &
+inflight=$!
+until_metric fnlaunch_instances_running 1
 kill -TERM "$daemon"
 wait "$daemon"
 rc=$?
 daemon=
+wait "$inflight"
+inflight_rc=$?
+if [ "$inflight_rc" = 0 ]; then ok "SIGTERM during an invocation: it ends and is answered (exit 0)"
+else nok "in flight at SIGTERM: exit $inflight_rc: $(cat "$tmp/inflight.err")"; fi
 if [ "$rc" = 0 ] && [ ! -e "$sock" ] && grep -q "stopping" "$tmp/d2.log" &&
 	[ -z "$(find "$croot" -mindepth 2 -type d -name 'i-*')" ]; then
 	ok "SIGTERM: the daemon stops (exit 0), removes its socket and its pools' cgroups"
