@@ -857,6 +857,10 @@ static void crun_cmd(const char *crun, const char *root, const char *a, const ch
 	pid_t k = fork();
 
 	if (k == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (b)
 			execlp(crun, crun, "--root", root, a, id, b, (char *)NULL);
 		else
