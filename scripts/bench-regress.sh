@@ -7,7 +7,9 @@
 # BENCH_PAIRS pairs in ABBA order (base, queue, queue, base, ...), then a
 # table of the medians with the ratio queue/base.  Output in
 # build/results/bench-regress-<time>/.  BENCH_ARGS go to regress-bench
-# (default "-t 1 -r 5").
+# (default "-t 1 -r 5"; it runs without address-space randomisation, which
+# moves fork's cost by a few per cent from run to run: -a keeps it).  Use
+# VM_ICOUNT=0 VM_CPUS=1 to count guest instructions.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
