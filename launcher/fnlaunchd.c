@@ -87,6 +87,7 @@ static struct {
 	pthread_cond_t pool_cond;	/* an instance ended, a function came, or stop */
 	bool pool_kick, stopping;
 	bool draining;			/* SIGTERM: admit nothing more */
+	unsigned int answering;		/* invocations not yet answered (sent) */
 	unsigned int nr_functions;
 	/* metrics */
 	uint64_t started[3];		/* by enum lnch_mode */
@@ -207,6 +208,7 @@ struct request {
 	char *body;
 	size_t len;
 	bool too_big;
+	bool invoke;			/* counted in d.answering until completed() */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type,
@@ -1176,8 +1178,16 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
 			return unregister(c, name);
 		return method_not_allowed(c, "GET, DELETE", method, url);
 	}
-	if (!strcmp(rest, "/invoke"))
-		return post ? invoke(c, name, rq) : method_not_allowed(c, "POST", method, url);
+	if (!strcmp(rest, "/invoke")) {
+		if (!post)
+			return method_not_allowed(c, "POST", method, url);
+		/* SIGTERM waits for its answer to be sent: completed() */
+		pthread_mutex_lock(&d.lock);
+		d.answering++;
+		pthread_mutex_unlock(&d.lock);
+		((struct request *)rq)->invoke = true;
+		return invoke(c, name, rq);
+	}
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "%s: no such resource", url);
 }
 
@@ -1222,6 +1232,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct request *rq = *con_cls;
 
 	if (rq) {
+		if (rq->invoke) {
+			pthread_mutex_lock(&d.lock);
+			d.answering--;
+			pthread_cond_broadcast(&d.cond);
+			pthread_mutex_unlock(&d.lock);
+		}
 		free(rq->body);
 		free(rq);
 	}
@@ -1539,12 +1555,14 @@ int main(int argc, char **argv)
 	{
 		struct timespec until = deadline(STOP_WAIT_S * 1000);
 
-		while (d.running || d.waiting)
+		/* until every invocation is answered: its response sent */
+		while (d.answering)
 			if (pthread_cond_timedwait(&d.cond, &d.lock, &until) == ETIMEDOUT)
 				break;
 	}
-	if (d.running)
-		logf_("%u invocations still running: their clients get no answer", d.running);
+	if (d.answering)
+		logf_("%u invocations not answered in time: their clients get no answer",
+		      d.answering);
 	pthread_mutex_unlock(&d.lock);
 	MHD_stop_daemon(mhd);
 	/* quiesced: the listening socket is ours again */

@@ -277,7 +277,7 @@ else nok "re-register: old $rc1, new $rc: $(cat "$tmp/err")"; fi
 # back-pressure: nap allows 1 instance, the daemon 1 queued invocation;
 # each step waits for the daemon to show the one before (clients start
 # slowly under TCG)
-bundle "$tmp/nap" '["/bin/fn-probe", "sleep", "8"]'
+bundle "$tmp/nap" '["/bin/fn-probe", "sleep", "20"]'
 "$fnlaunch" register --concurrency 1 nap "$tmp/nap" >/dev/null
 rej0=$(metric fnlaunch_invocations_rejected_total)
 # until NAME VALUE: wait (30 s at most) for the metric
@@ -288,14 +288,17 @@ until_metric() {
 	done
 	return 1
 }
+t0=$(date +%s)
 "$fnlaunch" invoke nap >/dev/null 2>&1 &
 first=$!
-until_metric fnlaunch_instances_running 1
+seen1=no seen2=no
+until_metric fnlaunch_instances_running 1 && seen1="yes at $(($(date +%s) - t0)) s"
 "$fnlaunch" invoke nap >/dev/null 2>&1 &
 second=$!
-until_metric fnlaunch_invocations_waiting 1
+until_metric fnlaunch_invocations_waiting 1 && seen2="yes at $(($(date +%s) - t0)) s"
 "$fnlaunch" invoke nap >/dev/null 2>"$tmp/err"
 third=$?
+t3=$(($(date +%s) - t0))
 wait "$first"
 r1=$?
 wait "$second"
@@ -303,7 +306,7 @@ r2=$?
 if [ "$third" = 75 ] && grep -q "nap: no slot: 1 of its 1 running" "$tmp/err" && [ "$r1" = 0 ] && [ "$r2" = 0 ] &&
 	[ "$(metric fnlaunch_invocations_rejected_total)" = $((rej0 + 1)) ]; then
 	ok "back-pressure: one running, one queued (ran after it), the third refused (75) and counted"
-else nok "back-pressure: first $r1, second $r2, third $third: $(cat "$tmp/err")"; fi
+else nok "back-pressure: first $r1, second $r2, third $third after $t3 s (running 1: $seen1, waiting 1: $seen2): $(cat "$tmp/err")"; fi
 
 if command -v crun >/dev/null; then
 	"$fnlaunch" register unv "$tmp/unv" >"$tmp/out" 2>&1
@@ -397,10 +400,11 @@ out=$("$fnlaunch" unregister cat 2>&1)
 if [ $? = 1 ] && echo "$out" | grep -q 'no function "cat" is registered'; then ok "unregistering it again: 404"
 else nok "unregister twice: $out"; fi
 
+bundle "$tmp/short" '["/bin/fn-probe", "sleep", "4"]'
 "$fnlaunch" register cat "$tmp/cat" >/dev/null
-"$fnlaunch" register nap "$tmp/nap" >/dev/null
+"$fnlaunch" register short "$tmp/short" >/dev/null
 settle
-"$fnlaunch" invoke nap >/dev/null 2>"$tmp/inflight.err" &
+"$fnlaunch" invoke short >/dev/null 2>"$tmp/inflight.err" &
 inflight=$!
 until_metric fnlaunch_instances_running 1
 kill -TERM "$daemon"
