@@ -21,7 +21,7 @@
 #   - an unverifiable function runs in container mode and the metrics
 #     count it by the gate's reason; the metrics count started instances,
 #     cold starts and rejections;
-#   - 50 invocations leave the daemon's fds and the cgroup tree as they
+#   - 20 invocations leave the daemon's fds and the cgroup tree as they
 #     were (the pools full again, the used cgroups removed in batches);
 #   - the daemon killed (SIGKILL) during an invocation: its instance runs
 #     on in its cgroup until a restarted daemon kills and removes it;
@@ -345,19 +345,19 @@ if [ "$("$fnlaunch" list | awk 'NR > 1 { print $1 }' | sort | tr '\n' ' ')" = "a
 	ok "list: the registered functions"
 else nok "list: $("$fnlaunch" list)"; fi
 
-# 50 invocations: no fd or instance cgroup left behind beyond the pools
+# 20 invocations: no fd or instance cgroup left behind beyond the pools
 # (2 for each of the 5 process-mode functions)
 settled=yes
 settle || settled=no
 fds0=$(find /proc/"$daemon"/fd -mindepth 1 | wc -l)
 good=0
-for _ in $(seq 1 50); do "$fnlaunch" invoke --stdin "$tmp/in" cat >/dev/null 2>&1 && good=$((good + 1)); done
+for _ in $(seq 1 20); do "$fnlaunch" invoke --stdin "$tmp/in" cat >/dev/null 2>&1 && good=$((good + 1)); done
 settle || settled=no
 fds1=$(find /proc/"$daemon"/fd -mindepth 1 | wc -l)
 left=$(find "$croot" -mindepth 2 -type d -name 'i-*' | wc -l)
-if [ "$good" = 50 ] && [ "$settled" = yes ] && [ "$fds1" = "$fds0" ] && [ "$left" = 10 ]; then
-	ok "50 invocations: the daemon's fds as before ($fds0), only the pools' 10 cgroups left"
-else nok "after 50 ($good ran, pools settled: $settled): fds $fds0 -> $fds1, $left instance cgroups: $(find "$croot" -mindepth 2 -type d | tr '\n' ' ')"; fi
+if [ "$good" = 20 ] && [ "$settled" = yes ] && [ "$fds1" = "$fds0" ] && [ "$left" = 10 ]; then
+	ok "20 invocations: the daemon's fds as before ($fds0), only the pools' 10 cgroups left"
+else nok "after 20 ($good ran, pools settled: $settled): fds $fds0 -> $fds1, $left instance cgroups: $(find "$croot" -mindepth 2 -type d | tr '\n' ' ')"; fi
 if [ "$(metric 'fnlaunch_instances_running')" = 0 ] && [ "$(metric fnlaunch_invocations_waiting)" = 0 ]; then
 	ok "nothing running or waiting once they are done"
 else nok "gauges: $("$fnlaunch" metrics | grep -E 'running|waiting')"; fi
