@@ -377,6 +377,24 @@ static void label(FILE *f, const char *s)
 	}
 }
 
+/* fnlaunch_pool_ready (or _used) of each process-mode function; under d.lock */
+static void pool_gauge(FILE *f, bool used)
+{
+	const char *name = used ? "fnlaunch_pool_used" : "fnlaunch_pool_ready";
+
+	fprintf(f, "# HELP %s %s, by function.\n# TYPE %s gauge\n", name,
+		used ? "Ended instances' cgroups awaiting removal in a batch" :
+		       "Instance cgroups made ahead and ready", name);
+	for (struct function *fn = d.functions; fn; fn = fn->next) {
+		unsigned int n[2];
+
+		if (fn->mode != LNCH_MODE_PROCESS)
+			continue;
+		lnch_function_pool(fn->fn, &n[0], &n[1]);
+		fprintf(f, "%s{function=\"%s\"} %u\n", name, fn->name, n[used]);
+	}
+}
+
 static enum MHD_Result get_metrics(struct MHD_Connection *c)
 {
 	char *text = NULL;
@@ -432,26 +450,8 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c)
 	fprintf(f, "# HELP fnlaunch_instance_slots_free Instances the node may still start (max_instances - running).\n"
 		   "# TYPE fnlaunch_instance_slots_free gauge\n"
 		   "fnlaunch_instance_slots_free %u\n", d.max_instances - d.running);
-	fprintf(f, "# HELP fnlaunch_pool_ready Instance cgroups made ahead and ready, by function.\n"
-		   "# TYPE fnlaunch_pool_ready gauge\n");
-	for (struct function *fn = d.functions; fn; fn = fn->next) {
-		unsigned int ready, used;
-
-		if (fn->mode != LNCH_MODE_PROCESS)
-			continue;
-		lnch_function_pool(fn->fn, &ready, &used);
-		fprintf(f, "fnlaunch_pool_ready{function=\"%s\"} %u\n", fn->name, ready);
-	}
-	fprintf(f, "# HELP fnlaunch_pool_used Ended instances' cgroups awaiting removal in a batch, by function.\n"
-		   "# TYPE fnlaunch_pool_used gauge\n");
-	for (struct function *fn = d.functions; fn; fn = fn->next) {
-		unsigned int ready, used;
-
-		if (fn->mode != LNCH_MODE_PROCESS)
-			continue;
-		lnch_function_pool(fn->fn, &ready, &used);
-		fprintf(f, "fnlaunch_pool_used{function=\"%s\"} %u\n", fn->name, used);
-	}
+	pool_gauge(f, false);
+	pool_gauge(f, true);
 	fprintf(f, "# HELP fnlaunch_functions Registered functions, by mode.\n"
 		   "# TYPE fnlaunch_functions gauge\n");
 	for (int m = LNCH_MODE_PROCESS; m <= LNCH_MODE_CONTAINER; m++) {

@@ -94,20 +94,8 @@ static void run_launcher(struct sample *s, struct lnch_function *fn)
 	struct lnch_result *r = NULL;
 	uint64_t t0 = now_ns();
 
-	if (lnch_function_run(fn, &r) == 0 && r->started && !r->error && r->exited &&
-	    r->exit_code == 0)
-		s->ok = 1;
-	s->total_ns = now_ns() - t0;
-	if (r)
-		s->start_ns = r->start_ns;
-	lnch_result_free(r);
-}
-
-static void run_invoke(struct sample *s, struct lnch_function *fn)
-{
-	struct lnch_result *r = NULL;
-	uint64_t t0 = now_ns();
-
+	/* lnch_function_run() is this without options; invoke is the one
+	 * documented for several threads, as process-pool's workers are */
 	if (lnch_function_invoke(fn, NULL, &r) == 0 && r->started && !r->error && r->exited &&
 	    r->exit_code == 0)
 		s->ok = 1;
@@ -133,7 +121,7 @@ static void *pool_worker(void *arg)
 
 		if (i >= p->n)
 			return NULL;
-		run_invoke(&p->s[i], p->fn);
+		run_launcher(&p->s[i], p->fn);
 	}
 }
 
