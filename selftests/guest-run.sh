@@ -6,6 +6,8 @@
 #
 #   guest-run.sh PLAN RESULTS
 # PLAN lines: ID<TAB>TIMEOUT<TAB>DIR<TAB>COMMAND...
+# The programs whose IDs PLAN.beside lists (selftests/beside.txt) run in the
+# background, one at a time, beside the programs after them.
 set -u
 plan=$1 res=$2
 
@@ -26,13 +28,20 @@ if [ -b /dev/vda ] && mount -t ext4 /dev/vda $scratch; then
 fi
 echo "guest-run: starting $(wc -l <"$plan") tests on $(uname -r)" >/dev/kmsg
 
-while IFS=$'\t' read -r id tmo dir cmd; do
-	[ -n "$id" ] || continue
+# the copy of DIR on the scratch disk, made once
+workdir() {
+	local wd
+	wd=$scratch/$(echo "$1" | md5sum | cut -c1-12)
+	[ -d "$wd" ] || cp -a "$1" "$wd"
+	echo "$wd"
+}
+
+run_one() { # ID TIMEOUT DIR COMMAND
+	local id=$1 tmo=$2 cmd=$4 start end wd rc
+	wd=$(workdir "$3")
 	echo "guest-run: $id" >/dev/kmsg
 	echo "# $id" >/dev/console
 	start=$(date +%s%N)
-	wd=$scratch/$(echo "$dir" | md5sum | cut -c1-12)
-	[ -d "$wd" ] || cp -a "$dir" "$wd"
 	# Line-buffered, so that forked test children do not repeat output.
 	# shellcheck disable=SC2086 # COMMAND is split into words on purpose
 	(cd "$wd" && exec timeout -k 10 "$tmo" stdbuf -oL -eL $cmd) </dev/null >"$res/$id.log" 2>&1
@@ -40,7 +49,22 @@ while IFS=$'\t' read -r id tmo dir cmd; do
 	end=$(date +%s%N)
 	echo "$rc $(((end - start) / 1000000))" >"$res/$id.rc"
 	echo "# $id: rc=$rc" >/dev/console
+}
+
+bg=''
+while IFS=$'\t' read -r id tmo dir cmd; do
+	[ -n "$id" ] || continue
+	if [ -f "$plan.beside" ] && grep -qxF "$id" "$plan.beside"; then
+		[ -n "$bg" ] && wait "$bg"
+		# copied here, not in the background: the next program may share it
+		workdir "$dir" >/dev/null
+		run_one "$id" "$tmo" "$dir" "$cmd" &
+		bg=$!
+		continue
+	fi
+	run_one "$id" "$tmo" "$dir" "$cmd"
 done <"$plan"
+[ -n "$bg" ] && wait "$bg"
 
 echo "guest-run: done" >/dev/kmsg
 dmesg >"$res/dmesg.txt"

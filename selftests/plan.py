@@ -10,7 +10,9 @@ debug kernel under TCG is 20-30x slower than hardware).  Programs that
 selftests/expectations.txt marks `norun` are left out and written, with
 their reasons, to PLAN.norun so that the verdict reports them as skipped;
 so are the programs selftests/topics.txt ties to a topic that --series
-(the queue's series file) does not name.
+(the queue's series file) does not name.  The programs of the plan that
+selftests/beside.txt names are also written to PLAN.beside: guest-run.sh
+runs them in the background.
 """
 import argparse
 import fnmatch
@@ -56,6 +58,18 @@ def read_timeouts(path):
         if len(parts) != 2 or not parts[1].isdigit() or not reason.strip():
             sys.exit(f"{path}:{n}: expected 'TEST SECONDS -- reason'")
         out[parts[0]] = int(parts[1])
+    return out
+
+
+def read_beside(path):
+    """beside.txt: "TEST -- reason" lines name the programs guest-run.sh
+    runs in the background, beside the programs after them."""
+    out = set()
+    for n, line in data_lines(path):
+        head, sep, reason = line.partition(" -- ")
+        if len(head.split()) != 1 or not reason.strip():
+            sys.exit(f"{path}:{n}: expected 'TEST -- reason'")
+        out.add(head.strip())
     return out
 
 
@@ -113,11 +127,13 @@ def main():
     a = ap.parse_args()
     exp = Expectations(a.expectations)
     timeouts = read_timeouts(os.path.join(os.path.dirname(__file__), "timeouts.txt"))
+    beside = read_beside(os.path.join(os.path.dirname(__file__), "beside.txt"))
     only = a.only.split()
     topics = read_topics(a.topics)
     series = read_series(a.series) if a.series else None
     n = 0
-    with open(a.plan, "w") as plan, open(a.plan + ".norun", "w") as norun:
+    with open(a.plan, "w") as plan, open(a.plan + ".norun", "w") as norun, \
+            open(a.plan + ".beside", "w") as bg:
         for tid, tmo, wd, cmd in programs(a):
             if only and not any(fnmatch.fnmatchcase(tid, g) for g in only):
                 continue
@@ -137,6 +153,8 @@ def main():
                 continue
             tmo = timeouts.get(tid, tmo)
             plan.write(f"{tid}\t{int(tmo * a.factor)}\t{wd}\t{cmd}\n")
+            if tid in beside:
+                bg.write(f"{tid}\n")
             n += 1
     if n == 0:
         sys.exit("plan.py: no test to run (check --only and the selftest build)")
