@@ -92,6 +92,7 @@ static struct {
 	/* metrics */
 	uint64_t started[3];		/* by enum lnch_mode */
 	uint64_t not_started, timed_out, oom_killed, rejected;
+	uint64_t cancelled;		/* the client went away */
 	uint64_t hist[NR_BUCKETS + 1];	/* cold starts (execve) by bucket; the last: +Inf */
 	double hist_sum;
 	uint64_t hist_count;
@@ -423,6 +424,9 @@ static enum MHD_Result get_metrics(struct MHD_Connection *c)
 	fprintf(f, "# HELP fnlaunch_invocations_rejected_total Invocations refused because the node's or the function's limits and the queue were full.\n"
 		   "# TYPE fnlaunch_invocations_rejected_total counter\n"
 		   "fnlaunch_invocations_rejected_total %llu\n", (unsigned long long)d.rejected);
+	fprintf(f, "# HELP fnlaunch_invocations_cancelled_total Invocations whose client went away: a waiting one left the queue, a running one's instance was killed.\n"
+		   "# TYPE fnlaunch_invocations_cancelled_total counter\n"
+		   "fnlaunch_invocations_cancelled_total %llu\n", (unsigned long long)d.cancelled);
 	fprintf(f, "# HELP fnlaunch_fallbacks_total Instances run in container mode because the gate could not verify their function, by the gate's first reason.\n"
 		   "# TYPE fnlaunch_fallbacks_total counter\n");
 	for (unsigned int i = 0; i < d.nr_fallbacks; i++) {
@@ -839,6 +843,7 @@ static void count_result(struct function *f, const struct lnch_result *r)
 	d.started[r->mode]++;
 	d.timed_out += r->timed_out;
 	d.oom_killed += r->oom_killed;
+	d.cancelled += r->cancelled;
 	/* process mode's; container mode's execve() is crun's to see */
 	if (r->start_ns) {
 		while (b < NR_BUCKETS && s > buckets[b])
@@ -868,9 +873,35 @@ static void count_result(struct function *f, const struct lnch_result *r)
  * -ETIMEDOUT (no slot within the queue's timeout), -ENOENT (unregistered
  * meanwhile), with @why set.
  */
-static int admit(struct function *f, char *why, size_t len)
+/*
+ * Whether the peer of connection @fd is gone: it closed or shut down its
+ * end (a client that gave up).  Data it sent does not count.
+ */
+static bool client_gone(int fd)
 {
-	struct timespec until = deadline(d.queue_ms);
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return fd >= 0 && poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* The earlier of @a and 200 ms from now: how long a queued invocation
+ * sleeps before it looks at its client again. */
+static struct timespec next_look(struct timespec a)
+{
+	struct timespec b = deadline(200);
+
+	return b.tv_sec < a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec < a.tv_nsec) ? b : a;
+}
+
+/*
+ * Take a slot for an invocation of @f, waiting in the queue for one if
+ * need be; @cfd: the client's connection, whose end leaves the queue
+ * (-ECONNRESET).  0, or a negative errno with the reason in @why.
+ */
+static int admit(struct function *f, int cfd, char *why, size_t len)
+{
+	struct timespec until = deadline(d.queue_ms), look;
 	int ret = 0;
 
 	pthread_mutex_lock(&d.lock);
@@ -903,7 +934,17 @@ static int admit(struct function *f, char *why, size_t len)
 			ret = -ENOENT;
 			break;
 		}
-		if (pthread_cond_timedwait(&d.cond, &d.lock, &until) == ETIMEDOUT &&
+		look = next_look(until);
+		if (pthread_cond_timedwait(&d.cond, &d.lock, &look) == ETIMEDOUT &&
+		    client_gone(cfd)) {
+			snprintf(why, len, "%s: the client went away while the invocation waited",
+				 f->name);
+			ret = -ECONNRESET;
+			break;
+		}
+		look = deadline(0);
+		if ((look.tv_sec > until.tv_sec ||
+		     (look.tv_sec == until.tv_sec && look.tv_nsec >= until.tv_nsec)) &&
 		    (f->running >= f->concurrency || d.running >= d.max_instances)) {
 			snprintf(why, len, "%s: no slot within %u ms (%u of its %u running, %u of the node's %u)",
 				 f->name, d.queue_ms, f->running, f->concurrency, d.running,
@@ -923,7 +964,9 @@ static int admit(struct function *f, char *why, size_t len)
 		d.running++;
 	}
 out:
-	if (ret) {
+	if (ret == -ECONNRESET) {
+		d.cancelled++;
+	} else if (ret) {
 		f->rejected++;
 		d.rejected += ret != -ENOENT;
 	}
@@ -934,6 +977,8 @@ out:
 static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const struct request *rq)
 {
 	static const char *const known[] = { "stdin", "stdin_base64", "args", "timeout_ms", NULL };
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct lnch_invoke_opts io = { .sz = sizeof(io) };
 	struct json_object *o = NULL, *x, *resp, *res;
 	struct lnch_result *r = NULL;
@@ -1009,7 +1054,7 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	f = get(name);
 	if (!f) {
 		free(args);
-	free(decoded);
+		free(decoded);
 		json_object_put(o);
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no function \"%s\" is registered", name);
 	}
@@ -1020,12 +1065,22 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 			 name);
 		goto bad;
 	}
-	ret = admit(f, why, sizeof(why));
+	/* a client that goes away cancels the invocation, queued or running */
+	if (ci) {
+		io.flags |= LNCH_INVOKE_CANCEL_FD;
+		io.cancel_fd = ci->connect_fd;
+	}
+	ret = admit(f, ci ? ci->connect_fd : -1, why, sizeof(why));
 	if (ret) {
 		put(f);
 		free(args);
-	free(decoded);
+		free(decoded);
 		json_object_put(o);
+		if (ret == -ECONNRESET) {
+			if (verbose)
+				logf_("%s", why);
+			return MHD_NO;
+		}
 		if (ret == -ENOENT)
 			return reply_error(c, MHD_HTTP_NOT_FOUND, "%s", why);
 		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", why);
@@ -1093,7 +1148,9 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	free(dr.buf[0]);
 	free(dr.buf[1]);
 	status = r->started ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR;
-	if (verbose || !r->started)
+	if (r->cancelled)
+		logf_("%s: the client went away: its instance was killed", name);
+	else if (verbose || !r->started)
 		logf_("%s: %s mode: %s%s%s", name, mode_name(r->mode),
 		      r->started ? "ran" : "did not start",
 		      r->error ? ": " : "", r->error ? r->error : "");

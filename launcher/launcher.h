@@ -184,6 +184,7 @@ struct lnch_result {
 	int landlock_abi;		/* the ABI the ruleset used, 0 if none */
 	uint64_t start_ns;		/* lnch_run() to the function's execve() */
 	uint64_t total_ns;		/* lnch_run() to its teardown's end */
+	bool cancelled;			/* killed: lnch_invoke_opts.cancel_fd hung up */
 };
 
 /*
@@ -235,16 +236,29 @@ struct lnch_invoke_opts {
 	char *const *args;
 	/* kill the instance after this many milliseconds; 0: the function's */
 	unsigned int timeout_ms;
+	/* LNCH_INVOKE_*; an unknown bit: -EINVAL */
+	unsigned int flags;
+	/*
+	 * With LNCH_INVOKE_CANCEL_FD: kill the instance once this fd hangs
+	 * up (POLLHUP, POLLRDHUP or POLLERR), e.g. the connection of a client
+	 * that went away; result->cancelled then says so.  Data to read on
+	 * it does not cancel.
+	 */
+	int cancel_fd;
 	size_t :0;
 };
+
+#define LNCH_INVOKE_CANCEL_FD	(1u << 0)	/* opts->cancel_fd is set */
+#define LNCH_INVOKE_ALL		LNCH_INVOKE_CANCEL_FD
 
 /*
  * Start and wait for one instance of @fn as lnch_function_run() does, with
  * @opts (NULL: as lnch_function_run()).  Unlike lnch_function_run(), it may
  * be called from several threads at once (not concurrently with
  * lnch_function_close()).  Returns 0 with *@result set, or a negative
- * errno: -EINVAL, -E2BIG (too many arguments, or unknown option fields set),
- * -EBADF (a bad fd in stdio), -ENOMEM.
+ * errno: -EINVAL (an unknown flag, among others), -E2BIG (too many
+ * arguments, or unknown option fields set), -EBADF (a bad fd in stdio, or
+ * a cancel_fd that is not open), -ENOMEM.
  */
 LNCH_API int lnch_function_invoke(struct lnch_function *fn, const struct lnch_invoke_opts *opts,
 				  struct lnch_result **result);

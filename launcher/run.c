@@ -825,7 +825,8 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 		r->started = true;
 		r->start_ns = p.exec_ns - t0;
 		ret = sb_wait(&p, io->timeout_ms ? io->timeout_ms : x->o.timeout_ms, kill_fd,
-			      &timed_out, &si);
+			      io->flags & LNCH_INVOKE_CANCEL_FD ? io->cancel_fd : -1, &timed_out,
+			      &r->cancelled, &si);
 		if (ret) {
 			cfail(err, ret, "waiting for the instance: %s", strerror(-ret));
 		} else {
@@ -876,6 +877,7 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 {
 	const char *crun = x->o.crun ? x->o.crun : "crun";
 	unsigned int timeout_ms = io->timeout_ms ? io->timeout_ms : x->o.timeout_ms;
+	int cancel_fd = io->flags & LNCH_INVOKE_CANCEL_FD ? io->cancel_fd : -1;
 	static const char root[] = "/run/fnlaunch/crun";
 	char id[128];
 	int status, pidfd = -1;
@@ -906,24 +908,40 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 		_exit(127);
 	}
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd >= 0 && timeout_ms) {
-		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	if (pidfd >= 0 && (timeout_ms || cancel_fd >= 0)) {
+		struct pollfd pfd[2] = {
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = cancel_fd, .events = POLLRDHUP },
+		};
+		uint64_t deadline = now_ns() + timeout_ms * 1000000ull;
 		int n;
 
-		do {
-			n = poll(&pfd, 1, timeout_ms);
-		} while (n < 0 && errno == EINTR);
-		if (n == 0) {
-			timed_out = true;
-			crun_cmd(crun, root, "kill", id, "KILL");
+		for (;;) {
+			int64_t left = (int64_t)(deadline - now_ns()) / 1000000;
+
+			n = poll(pfd, cancel_fd >= 0 ? 2 : 1, !timeout_ms ? -1 : left > 0 ? (int)left : 0);
+			if (n > 0 && pfd[0].revents)
+				break;
+			if (n > 0 && SB_HUNG_UP(pfd[1].revents)) {
+				r->cancelled = true;
+				break;
+			}
+			if (n == 0) {
+				timed_out = true;
+				break;
+			}
+			if (n < 0 && errno != EINTR)
+				break;
 		}
+		if (timed_out || r->cancelled)
+			crun_cmd(crun, root, "kill", id, "KILL");
 	}
 	if (pidfd >= 0)
 		close(pidfd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return cfail(err, -errno, "waiting for crun: %s", strerror(errno));
-	if (timed_out)
+	if (timed_out || r->cancelled)
 		crun_cmd(crun, root, "delete", id, NULL);
 	r->timed_out = timed_out;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
@@ -1128,6 +1146,11 @@ int lnch_function_invoke(struct lnch_function *x, const struct lnch_invoke_opts 
 	for (int i = 0; io.stdio && i < 3; i++)
 		if (io.stdio[i] < -1 || (io.stdio[i] >= 0 && io.stdio[i] <= 2 && io.stdio[i] != i))
 			return -EBADF;
+	if (io.flags & ~LNCH_INVOKE_ALL)
+		return -EINVAL;
+	if ((io.flags & LNCH_INVOKE_CANCEL_FD) &&
+	    (io.cancel_fd < 0 || fcntl(io.cancel_fd, F_GETFD) < 0))
+		return -EBADF;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -1245,6 +1268,8 @@ char *lnch_result_json(const struct lnch_result *r)
 			json_object_object_add(o, "signal", json_object_new_int(r->signal));
 		json_object_object_add(o, "timed_out", json_object_new_boolean(r->timed_out));
 		json_object_object_add(o, "oom_killed", json_object_new_boolean(r->oom_killed));
+		if (r->cancelled)
+			json_object_object_add(o, "cancelled", json_object_new_boolean(true));
 	}
 	if (r->cgroup_mode)
 		json_object_object_add(o, "cgroup", json_object_new_string(r->cgroup_mode));

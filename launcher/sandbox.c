@@ -414,17 +414,42 @@ out:
 	return ret;
 }
 
-int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, bool *timed_out, siginfo_t *si)
+int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, int cancel_fd, bool *timed_out,
+	    bool *cancelled, siginfo_t *si)
 {
-	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = p->pidfd, .events = POLLIN },
+		{ .fd = cancel_fd, .events = POLLRDHUP },
+	};
+	int64_t left = timeout_ms, deadline = now_ns() / 1000000 + timeout_ms;
 	int r;
 
 	*timed_out = false;
-	do {
-		r = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
-	} while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		*timed_out = true;
+	*cancelled = false;
+	for (;;) {
+		r = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms > 0 ? (int)left : -1);
+		if (r > 0 && cancel_fd >= 0 && !pfd[0].revents && SB_HUNG_UP(pfd[1].revents)) {
+			*cancelled = true;
+			break;
+		}
+		if (r > 0 && pfd[0].revents)
+			break;
+		if (r == 0) {
+			*timed_out = true;
+			break;
+		}
+		if (r < 0 && errno != EINTR)
+			break;
+		/* EINTR, or data (not a hang-up) on the cancel fd: wait on */
+		if (r > 0 && cancel_fd >= 0)
+			pfd[1].fd = -1;
+		left = deadline - (int64_t)(now_ns() / 1000000);
+		if (timeout_ms > 0 && left <= 0) {
+			*timed_out = true;
+			break;
+		}
+	}
+	if (*timed_out || *cancelled) {
 		/* the whole instance: the function and whatever it forked */
 		if (kill_fd < 0 || write(kill_fd, "1", 1) != 1)
 			syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);

@@ -3,6 +3,7 @@
 #ifndef LNCH_SANDBOX_H
 #define LNCH_SANDBOX_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,8 +74,12 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 /*
  * Wait for @p to exit, for at most @timeout_ms (0: no limit); on the
  * timeout kill the instance through @kill_fd (its cgroup.kill, or -1: the
- * process alone) and set *@timed_out.  Reaps it into @si.
+ * process alone) and set *@timed_out.  The same, setting *@cancelled,
+ * once @cancel_fd (if not -1) hangs up.  Reaps it into @si.
  */
-int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, bool *timed_out, siginfo_t *si);
+int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, int cancel_fd, bool *timed_out,
+	    bool *cancelled, siginfo_t *si);
+/* Whether poll() events @ev say that a cancel fd's peer is gone. */
+#define SB_HUNG_UP(ev) ((ev) & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
 
 #endif

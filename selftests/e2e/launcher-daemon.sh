@@ -18,6 +18,7 @@
 #   - back-pressure: with a function limited to one instance and one
 #     queue place, a third concurrent invocation is refused (75) while
 #     the queued one runs once the first ends;
+#   - a client that goes away cancels its invocation, queued or running;
 #   - an unverifiable function runs in container mode and the metrics
 #     count it by the gate's reason; the metrics count started instances,
 #     cold starts and rejections;
@@ -55,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..34"
+echo "1..35"
 
 # limits, where the cgroup2 hierarchy has the controllers (a hybrid host's may not)
 resources='"resources": { "memory": { "limit": 33554432 }, "pids": { "limit": 16 } },'
@@ -307,6 +308,29 @@ if [ "$third" = 75 ] && grep -q "nap: no slot: 1 of its 1 running" "$tmp/err" &&
 	[ "$(metric fnlaunch_invocations_rejected_total)" = $((rej0 + 1)) ]; then
 	ok "back-pressure: one running, one queued (ran after it), the third refused (75) and counted"
 else nok "back-pressure: first $r1, second $r2, third $third after $t3 s (running 1: $seen1, waiting 1: $seen2): $(cat "$tmp/err")"; fi
+
+# a client that goes away cancels its invocation: the queued one leaves
+# the queue, the running one's instance (sleep: 30 s) is killed
+can0=$(metric fnlaunch_invocations_cancelled_total)
+"$fnlaunch" invoke sleep >/dev/null 2>&1 &
+first=$!
+left=no gone=no
+until_metric fnlaunch_instances_running 1
+"$fnlaunch" invoke sleep >/dev/null 2>&1 &
+second=$!
+until_metric fnlaunch_invocations_waiting 1
+kill -9 "$second"
+until_metric fnlaunch_invocations_waiting 0 && left=yes
+t0=$(date +%s)
+kill -9 "$first"
+until_metric fnlaunch_instances_running 0 && gone="yes after $(($(date +%s) - t0)) s"
+wait "$first" "$second" 2>/dev/null
+procs=$(cat "$croot"/fn-sleep/i-*/cgroup.procs 2>/dev/null)
+if [ "$left" = yes ] && [ "${gone%% *}" = yes ] && [ -z "$procs" ] &&
+	[ "$(metric fnlaunch_invocations_cancelled_total)" = $((can0 + 2)) ] &&
+	grep -q "sleep: the client went away: its instance was killed" "$tmp/d.log"; then
+	ok "clients that go away: the queued invocation leaves the queue, the running one's instance is killed ($gone)"
+else nok "cancel: left the queue $left, instance gone $gone, procs '$procs', cancelled $(metric fnlaunch_invocations_cancelled_total) (was $can0): $(tail -3 "$tmp/d.log")"; fi
 
 if command -v crun >/dev/null; then
 	"$fnlaunch" register unv "$tmp/unv" >"$tmp/out" 2>&1
