@@ -17,6 +17,7 @@
  * See fnlaunchd(8).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,6 +43,7 @@
 #include "launcher.h"
 
 #define DEFAULT_SOCKET		"/run/fnlaunch/fnlaunchd.sock"
+#define DEFAULT_STATE_DIR	"/var/lib/fnlaunch"
 #define MAX_BODY		(4u << 20)	/* a request's JSON */
 #define MAX_OUTPUT		(1u << 20)	/* stdout, stderr returned per invocation */
 #define MAX_NAME		63
@@ -82,6 +84,8 @@ static struct {
 	pthread_mutex_t lock;		/* everything below */
 	pthread_cond_t cond;		/* an instance ended, or a function went */
 	pthread_mutex_t open_lock;	/* lnch_function_open(): one at a time */
+	const char *state_dir;		/* registrations kept here; NULL: none */
+	pthread_mutex_t state_lock;	/* its files, with the registry's changes */
 	struct function *functions;
 	unsigned int running, waiting;
 	pthread_cond_t pool_cond;	/* an instance ended, a function came, or stop */
@@ -106,6 +110,8 @@ static struct {
 	.cond = PTHREAD_COND_INITIALIZER,
 	.pool_cond = PTHREAD_COND_INITIALIZER,
 	.open_lock = PTHREAD_MUTEX_INITIALIZER,
+	.state_lock = PTHREAD_MUTEX_INITIALIZER,
+	.state_dir = DEFAULT_STATE_DIR,
 };
 
 static bool verbose;
@@ -261,6 +267,21 @@ reply_error(struct MHD_Connection *c, unsigned int status, const char *fmt, ...)
 		logf_("%u: %s", status, msg);
 	json_object_object_add(o, "error", json_object_new_string(msg));
 	return reply_json(c, status, o);
+}
+
+/* {"error": MESSAGE} */
+static struct json_object *__attribute__((format(printf, 1, 2))) error_json(const char *fmt, ...)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (o)
+		json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
 }
 
 /* @s parsed as JSON: an object, or NULL with the reason in @why */
@@ -530,10 +551,63 @@ static enum MHD_Result inspect(struct MHD_Connection *c, const char *name)
 	return reply_json(c, MHD_HTTP_OK, o);
 }
 
+/* ---- registrations kept across restarts: STATE_DIR/NAME.json ---- */
+
+/* Keep @o, the registration of @name, in the state directory: 0 or -errno. */
+static int state_write(const char *name, struct json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char path[PATH_MAX], tmp[PATH_MAX];
+	size_t len = strlen(text), off = 0;
+	int fd, ret = 0;
+
+	if (!d.state_dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s.json", d.state_dir, name);
+	/* never a function's name: they do not start with a dot */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", d.state_dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += n;
+	}
+	if (!ret && (write(fd, "\n", 1) != 1 || fsync(fd)))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	/* a crash leaves the old file or the new one, never half of one */
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static int state_remove(const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!d.state_dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s.json", d.state_dir, name);
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
 static enum MHD_Result unregister(struct MHD_Connection *c, const char *name)
 {
 	struct function *f, **pp;
+	int err = 0;
 
+	pthread_mutex_lock(&d.state_lock);
 	pthread_mutex_lock(&d.lock);
 	for (pp = &d.functions; *pp && strcmp((*pp)->name, name); pp = &(*pp)->next)
 		;
@@ -548,33 +622,41 @@ static enum MHD_Result unregister(struct MHD_Connection *c, const char *name)
 	/* its queued invocations see it gone */
 	pthread_cond_broadcast(&d.cond);
 	pthread_mutex_unlock(&d.lock);
+	if (f)
+		err = state_remove(name);
+	pthread_mutex_unlock(&d.state_lock);
 	if (!f)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no function \"%s\" is registered", name);
+	if (err)
+		logf_("%s: removing %s/%s.json: %s; a restarted daemon registers it again", name,
+		      d.state_dir, name, strerror(-err));
 	logf_("%s: unregistered%s", name, running ? "; its running instances finish first" : "");
 	put(f);
 	return reply_json(c, MHD_HTTP_OK, json_tokener_parse("{\"removed\":true}"));
 }
 
-static enum MHD_Result register_function(struct MHD_Connection *c, const struct request *rq)
+/*
+ * Register the function that @o (the body of a POST /v1/functions)
+ * describes; @persist: keep it in the state directory, and refuse it if
+ * it cannot be kept.  Returns the HTTP status, with the answer in *@resp
+ * (NULL: out of memory).
+ */
+static unsigned int do_register(struct json_object *o, bool persist, struct json_object **resp)
 {
 	static const char *const known[] = { "name", "bundle", "mode", "concurrency", "timeout_ms",
 					     "no_fallback", "warm_pool", NULL };
 	struct lnch_run_opts ro = d.ro;
 	struct lnch_verdict *v = NULL;
-	struct json_object *o, *x, *resp;
+	struct json_object *x;
 	struct function *f;
 	char why[1024], *error = NULL, nm[MAX_NAME + 1];
 	const char *name, *bundle;
 	int ret;
 
-	o = parse_body(rq, why, sizeof(why));
-	if (!o)
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	*resp = NULL;
 	f = calloc(1, sizeof(*f));
-	if (!f) {
-		json_object_put(o);
-		return MHD_NO;
-	}
+	if (!f)
+		return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	f->concurrency = d.max_instances;
 	f->warm_pool = d.warm_pool;
 	if (!known_keys(o, known, why, sizeof(why)))
@@ -636,40 +718,28 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 	pthread_mutex_lock(&d.lock);
 	ret = find_locked(f->name) ? -EEXIST : d.nr_functions >= d.max_functions ? -ENOSPC : 0;
 	pthread_mutex_unlock(&d.lock);
-	if (ret) {
-		json_object_put(o);
-		free_function(f);
-		if (ret == -ENOSPC)
-			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					   "%s: the node's limit of %u registered functions is reached",
-					   nm, d.max_functions);
-		return reply_error(c, MHD_HTTP_CONFLICT, "function \"%s\" is already registered",
-				   nm);
-	}
+	if (ret)
+		goto taken;
 
 	pthread_mutex_lock(&d.open_lock);
 	ret = lnch_function_open(f->bundle, &ro, &f->fn, &v, &error);
 	pthread_mutex_unlock(&d.open_lock);
 	if (ret) {
-		resp = json_object_new_object();
-		json_object_object_add(resp, "error",
-				       json_object_new_string(error ? error : strerror(-ret)));
-		if (v) {
+		*resp = error_json("%s", error ? error : strerror(-ret));
+		if (v && *resp) {
 			char *vj = lnch_verdict_json(v);
 
 			if (vj)
-				json_object_object_add(resp, "verdict", json_tokener_parse(vj));
+				json_object_object_add(*resp, "verdict", json_tokener_parse(vj));
 			free(vj);
 		}
 		logf_("%s: not registered: %s", f->name, error ? error : strerror(-ret));
 		free(error);
 		lnch_verdict_free(v);
-		json_object_put(o);
 		free_function(f);
 		/* refused for what the bundle asks on this node: 422; else the node failed */
-		return reply_json(c, ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP ||
-				     ret == -ENOLINK || ret == -E2BIG ?
-				     MHD_HTTP_UNPROCESSABLE_CONTENT : MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
+		return ret == -EINVAL || ret == -EPERM || ret == -EOPNOTSUPP || ret == -ENOLINK ||
+		       ret == -E2BIG ? MHD_HTTP_UNPROCESSABLE_CONTENT : MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 	f->mode = lnch_function_mode(f->fn, &f->fallback);
 	f->verdict_json = lnch_verdict_json(lnch_function_verdict(f->fn));
@@ -683,39 +753,148 @@ static enum MHD_Result register_function(struct MHD_Connection *c, const struct 
 			goto nomem;
 	}
 	f->refs = 1;
+	/* the state file changes with the registry: unregister() takes it too */
+	pthread_mutex_lock(&d.state_lock);
 	pthread_mutex_lock(&d.lock);
 	ret = find_locked(f->name) ? -EEXIST : d.nr_functions >= d.max_functions ? -ENOSPC : 0;
+	pthread_mutex_unlock(&d.lock);
+	if (!ret && persist) {
+		ret = state_write(f->name, o);
+		if (ret) {
+			pthread_mutex_unlock(&d.state_lock);
+			logf_("%s: not registered: %s/%s.json: %s", nm, d.state_dir, nm,
+			      strerror(-ret));
+			free_function(f);
+			*resp = error_json("%s: keeping the registration in %s: %s", nm, d.state_dir,
+					   strerror(-ret));
+			return MHD_HTTP_INTERNAL_SERVER_ERROR;
+		}
+	}
 	if (!ret) {
+		pthread_mutex_lock(&d.lock);
 		f->next = d.functions;
 		d.functions = f;
 		d.nr_functions++;
-		resp = function_json(f, true);
+		*resp = function_json(f, true);
 		/* its pool fills off this request's path */
 		d.pool_kick = true;
 		pthread_cond_signal(&d.pool_cond);
+		pthread_mutex_unlock(&d.lock);
 	}
-	pthread_mutex_unlock(&d.lock);
-	json_object_put(o);
-	if (ret) {
-		free_function(f);
-		if (ret == -ENOSPC)
-			return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					   "%s: the node's limit of %u registered functions is reached",
-					   nm, d.max_functions);
-		return reply_error(c, MHD_HTTP_CONFLICT, "function \"%s\" is already registered",
-				   nm);
-	}
+	pthread_mutex_unlock(&d.state_lock);
+	if (ret)
+		goto taken;
 	logf_("%s: registered from %s: %s mode%s%s", f->name, f->bundle, mode_name(f->mode),
 	      f->fallback ? ": " : "", f->fallback ? f->fallback : "");
-	return reply_json(c, MHD_HTTP_CREATED, resp);
+	return MHD_HTTP_CREATED;
+taken:
+	free_function(f);
+	if (ret == -ENOSPC) {
+		*resp = error_json("%s: the node's limit of %u registered functions is reached", nm,
+				   d.max_functions);
+		return MHD_HTTP_SERVICE_UNAVAILABLE;
+	}
+	*resp = error_json("function \"%s\" is already registered", nm);
+	return MHD_HTTP_CONFLICT;
 bad:
-	json_object_put(o);
 	free_function(f);
-	return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	*resp = error_json("%s", why);
+	return MHD_HTTP_BAD_REQUEST;
 nomem:
-	json_object_put(o);
 	free_function(f);
-	return MHD_NO;
+	return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static enum MHD_Result register_function(struct MHD_Connection *c, const struct request *rq)
+{
+	struct json_object *o, *resp;
+	unsigned int status;
+	char why[1024];
+
+	o = parse_body(rq, why, sizeof(why));
+	if (!o)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	status = do_register(o, true, &resp);
+	json_object_put(o);
+	if (!resp)
+		return MHD_NO;
+	if (verbose && status >= 400) {
+		struct json_object *e;
+
+		if (json_object_object_get_ex(resp, "error", &e))
+			logf_("%u: %s", status, json_object_get_string(e));
+	}
+	return reply_json(c, status, resp);
+}
+
+/*
+ * Register again what the state directory keeps, in name order, before
+ * serving.  A registration that fails now (its bundle gone, or no longer
+ * verifiable on this kernel) is logged and its file renamed NAME.json.failed.
+ */
+static void state_restore(void)
+{
+	struct dirent **ents;
+	int n, restored = 0, failed = 0;
+
+	if (!d.state_dir)
+		return;
+	if (mkdir(d.state_dir, 0700) && errno != EEXIST) {
+		logf_("%s: %s; registrations are not kept", d.state_dir, strerror(errno));
+		d.state_dir = NULL;
+		return;
+	}
+	n = scandir(d.state_dir, &ents, NULL, alphasort);
+	if (n < 0) {
+		logf_("%s: %s; registrations are not kept", d.state_dir, strerror(errno));
+		d.state_dir = NULL;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *fn = ents[i]->d_name;
+		size_t len = strlen(fn);
+		char path[PATH_MAX], failed_path[PATH_MAX + 8], name[MAX_NAME + 1];
+		struct json_object *o, *resp = NULL, *x;
+		unsigned int status = 0;
+		const char *why = NULL;
+
+		if (fn[0] == '.' || len <= 5 || strcmp(fn + len - 5, ".json"))
+			goto next;
+		snprintf(path, sizeof(path), "%s/%s", d.state_dir, fn);
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), fn);
+		o = json_object_from_file(path);
+		if (!o || !json_object_is_type(o, json_type_object)) {
+			why = "not a JSON object";
+		} else if (!json_object_object_get_ex(o, "name", &x) ||
+			   !json_object_is_type(x, json_type_string) ||
+			   strcmp(json_object_get_string(x), name)) {
+			why = "its \"name\" is not the file's";
+		} else {
+			status = do_register(o, false, &resp);
+			if (status != MHD_HTTP_CREATED && resp &&
+			    json_object_object_get_ex(resp, "error", &x))
+				why = json_object_get_string(x);
+			else if (status != MHD_HTTP_CREATED)
+				why = "out of memory";
+		}
+		if (!why) {
+			restored++;
+		} else {
+			snprintf(failed_path, sizeof(failed_path), "%s.failed", path);
+			logf_("%s: not registered again from %s: %s (kept as %s)", name, path, why,
+			      failed_path);
+			rename(path, failed_path);
+			failed++;
+		}
+		json_object_put(resp);
+		json_object_put(o);
+next:
+		free(ents[i]);
+	}
+	free(ents);
+	if (restored || failed)
+		logf_("registered %d functions again from %s%s", restored, d.state_dir,
+		      failed ? " (some failed: above)" : "");
 }
 
 /* ---- invoke ---- */
@@ -1419,7 +1598,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fnlaunchd [--socket PATH] [--cgroup-root DIR] [--profiles DIR] [--crun PATH]\n"
 		"                 [--max-instances N] [--max-queue N] [--queue-timeout MS] [--warm-pool N]\n"
-		"                 [--max-functions N]\n"
+		"                 [--max-functions N] [--state-dir DIR | --no-state]\n"
 		"                 [--host-uid UID] [--host-gid GID] [--classic-cgroup] [--classic-filter]\n"
 		"                 [--verbose]\n"
 		"       fnlaunchd --help | --version\n"
@@ -1432,13 +1611,15 @@ static void usage(FILE *f)
 		"  --queue-timeout MS  how long an invocation waits for a slot (default 10000)\n"
 		"  --warm-pool N       instance cgroups each process-mode function keeps made ahead (default 4, at most 64)\n"
 		"  --max-functions N   functions registered at once (default 256)\n"
+		"  --state-dir DIR     where registrations are kept across restarts (default %s)\n"
+		"  --no-state          keep registrations in memory only\n"
 		"  --host-uid UID, --host-gid GID  what functions' users map to (default 65534)\n"
 		"  --classic-cgroup    mkdir(2)/rmdir(2) even where CGROUP_IOC_CREATE exists\n"
 		"  --classic-filter    classic seccomp filters even where seccomp-eBPF exists\n"
 		"  --verbose           log every invocation\n"
 		"It runs in the foreground, logs to standard error and stops on SIGTERM or SIGINT\n"
 		"(running invocations get up to %d s to end).\n",
-		DEFAULT_SOCKET, LNCH_PROFILE_DIR, STOP_WAIT_S);
+		DEFAULT_SOCKET, LNCH_PROFILE_DIR, DEFAULT_STATE_DIR, STOP_WAIT_S);
 }
 
 static unsigned int number(const char *opt, const char *s, unsigned long lo, unsigned long hi)
@@ -1468,6 +1649,8 @@ int main(int argc, char **argv)
 		{ "queue-timeout", required_argument, NULL, 'Q' },
 		{ "warm-pool", required_argument, NULL, 'w' },
 		{ "max-functions", required_argument, NULL, 'f' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "no-state", no_argument, NULL, 'N' },
 		{ "host-uid", required_argument, NULL, 'u' },
 		{ "host-gid", required_argument, NULL, 'g' },
 		{ "classic-cgroup", no_argument, NULL, 'C' },
@@ -1502,6 +1685,8 @@ int main(int argc, char **argv)
 		case 'Q': d.queue_ms = number("queue-timeout", optarg, 0, 3600000); break;
 		case 'w': d.warm_pool = number("warm-pool", optarg, 0, MAX_POOL); break;
 		case 'f': d.max_functions = number("max-functions", optarg, 1, 65536); break;
+		case 'S': d.state_dir = optarg; break;
+		case 'N': d.state_dir = NULL; break;
 		case 'u': d.ro.host_uid = number("host-uid", optarg, 1, UINT32_MAX - 1); break;
 		case 'g': d.ro.host_gid = number("host-gid", optarg, 1, UINT32_MAX - 1); break;
 		case 'C': d.ro.flags |= LNCH_RUN_CLASSIC_CGROUP; break;
@@ -1569,6 +1754,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigdelset(&set, SIGPIPE);
 
+	/* the functions are back before the socket is there */
+	state_restore();
 	fd = listen_socket(d.socket_path);
 	if (fd < 0)
 		return 1;

@@ -24,8 +24,11 @@
 #     cold starts and rejections;
 #   - 20 invocations leave the daemon's fds and the cgroup tree as they
 #     were (the pools full again, the used cgroups removed in batches);
-#   - the daemon killed (SIGKILL) during an invocation: its instance runs
-#     on in its cgroup until a restarted daemon kills and removes it;
+#   - registrations are kept in a state directory: the daemon killed
+#     (SIGKILL) during an invocation, its instance runs on in its cgroup
+#     until a restarted daemon kills and removes it, and the restarted
+#     daemon registers the functions again (one whose bundle went is set
+#     aside as NAME.json.failed);
 #   - unregister, then invoke: 404 (125); unregistered while an instance
 #     runs and registered again: both run; 3 MB of output: 1 MiB returned
 #     and the rest counted; a 5 MB request: 413;
@@ -56,7 +59,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..35"
+echo "1..36"
 
 # limits, where the cgroup2 hierarchy has the controllers (a hybrid host's may not)
 resources='"resources": { "memory": { "limit": 33554432 }, "pids": { "limit": 16 } },'
@@ -94,7 +97,7 @@ EOF
 # start_daemon LOG: fnlaunchd in the background, $daemon its PID, once it serves
 start_daemon() {
 	"$fnlaunchd" --socket "$sock" --cgroup-root "$croot" --profiles "$profiles" \
-		--max-instances 4 --max-queue 1 --queue-timeout 20000 --warm-pool 2 >"$1" 2>&1 &
+		--state-dir "$tmp/state" --max-instances 4 --max-queue 1 --queue-timeout 20000 --warm-pool 2 >"$1" 2>&1 &
 	daemon=$!
 	for _ in $(seq 1 100); do
 		grep -q "^fnlaunchd: serving" "$1" 2>/dev/null && return 0
@@ -386,6 +389,21 @@ if [ "$(metric 'fnlaunch_instances_running')" = 0 ] && [ "$(metric fnlaunch_invo
 	ok "nothing running or waiting once they are done"
 else nok "gauges: $("$fnlaunch" metrics | grep -E 'running|waiting')"; fi
 
+# kept across a restart: cat and sleep (the others unregistered, so that
+# the restarted daemon has less to check again), and gone, whose bundle
+# is removed while the daemon is down
+for f in args killer nap $(command -v crun >/dev/null && echo unv); do
+	"$fnlaunch" unregister "$f" >/dev/null
+done
+bundle "$tmp/gone" '["/bin/fn-probe"]'
+"$fnlaunch" register gone "$tmp/gone" >/dev/null
+if [ "$(cd "$tmp/state" && echo *)" = "cat.json gone.json sleep.json" ] &&
+	[ "$(stat -c %a "$tmp/state")" = 700 ] &&
+	python3 -c "import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d != {'name': 'sleep', 'bundle': sys.argv[2], 'concurrency': 1})" \
+		"$tmp/state/sleep.json" "$tmp/sleep"; then
+	ok "registrations are kept in the state directory (mode 700), unregistered ones removed"
+else nok "state: $(ls -la "$tmp/state"; cat "$tmp/state/sleep.json")"; fi
+
 # the daemon killed during an invocation
 "$fnlaunch" invoke sleep >/dev/null 2>&1 &
 inv=$!
@@ -399,6 +417,7 @@ kill -9 "$daemon"
 wait "$daemon" 2>/dev/null
 daemon=
 orphan=$(cat "$croot"/fn-sleep/i-"$old"-*/cgroup.procs 2>/dev/null)
+rm -r "$tmp/gone"
 wait "$inv"
 inv_rc=$?
 if [ -n "$orphan" ] && [ "$inv_rc" = 125 ]; then
@@ -409,10 +428,13 @@ if start_daemon "$tmp/d2.log" && grep -q "removed [0-9]* instances" "$tmp/d2.log
 	{ [ ! -e "/proc/$orphan" ] || grep -q '^State:.*Z' "/proc/$orphan/status"; }; then
 	ok "a restarted daemon finds the instance, kills it and removes its cgroup and the dead daemon's pools"
 else nok "restart: $(cat "$tmp/d2.log"); left: $(ls -d "$croot"/fn-sleep/i-* 2>&1)"; fi
-if [ "$("$fnlaunch" list | wc -l)" = 1 ]; then ok "the restarted daemon starts with no function registered"
-else nok "after restart: $("$fnlaunch" list)"; fi
+if [ "$("$fnlaunch" list | awk 'NR > 1 { print $1 }' | sort | tr '\n' ' ')" = "cat sleep " ] &&
+	out=$("$fnlaunch" invoke --stdin "$tmp/in" cat) && [ "$out" = "$(cat "$tmp/in")" ] &&
+	grep -q "gone: not registered again from $tmp/state/gone.json: .*(kept as $tmp/state/gone.json.failed)" "$tmp/d2.log" &&
+	[ -f "$tmp/state/gone.json.failed" ] && [ ! -e "$tmp/state/gone.json" ]; then
+	ok "the restarted daemon registers cat and sleep again from its state; gone's, whose bundle went, is set aside"
+else nok "after restart: $("$fnlaunch" list); $(cat "$tmp/d2.log"); $(ls "$tmp/state")"; fi
 
-"$fnlaunch" register cat "$tmp/cat" >/dev/null
 out=$("$fnlaunch" unregister cat 2>&1)
 rc=$?
 "$fnlaunch" invoke cat >/dev/null 2>"$tmp/err"
