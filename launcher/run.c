@@ -76,7 +76,7 @@ struct lnch_function {
 /* One instance cgroup of the warm pool. */
 struct pool_cg {
 	int fd;
-	char name[40];
+	char name[64];
 };
 
 static uint64_t now_ns(void)
@@ -538,7 +538,7 @@ static bool saw_oom_kill(int cg_fd)
 }
 
 /*
- * The N of the names i-PID-N and fnlaunch-NAME-PID-N: one counter for the
+ * The N of the names i-PID-START-N and fnlaunch-NAME-PID-START-N: one counter for the
  * process, not per function, so that a function opened again under the
  * same name (its fn-NAME cgroup kept) does not reuse an instance's name.
  */
@@ -547,6 +547,36 @@ static unsigned int next_seq(void)
 	static unsigned int seq;
 
 	return __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * This process's PID and start time, for the names of what it makes
+ * (i-PID-START-N, fnlaunch-NAME-PID-START-N): lnch_gc() tells a launcher
+ * that is gone from a later process that got its PID (a daemon restarted
+ * as PID 1 of its container, say).  Computed again in a fork.
+ */
+static void owner_id(pid_t *pid, unsigned long long *start)
+{
+	static pid_t cached;
+	static unsigned long long t;
+	pid_t me = getpid();
+
+	if (__atomic_load_n(&cached, __ATOMIC_ACQUIRE) != me) {
+		__atomic_store_n(&t, start_time(me), __ATOMIC_RELAXED);
+		__atomic_store_n(&cached, me, __ATOMIC_RELEASE);
+	}
+	*pid = me;
+	*start = __atomic_load_n(&t, __ATOMIC_RELAXED);
+}
+
+/* i-PID-START-N: an instance cgroup's name */
+static void instance_name(char *buf, size_t len)
+{
+	unsigned long long start;
+	pid_t pid;
+
+	owner_id(&pid, &start);
+	snprintf(buf, len, "i-%d-%llu-%u", (int)pid, start, next_seq());
 }
 
 /* ---- the warm pool ---- */
@@ -698,8 +728,7 @@ int lnch_function_refill(struct lnch_function *x, unsigned int *made, unsigned i
 		ret = -ENOMEM;
 	} else {
 		for (unsigned int i = 0; i < want; i++) {
-			snprintf(batch[i].name, sizeof(batch[i].name), "i-%d-%u", getpid(),
-				 next_seq());
+			instance_name(batch[i].name, sizeof(batch[i].name));
 			names[i] = batch[i].name;
 		}
 		ret = cgb_create(x->fn_fd, names, want, x->seeds, x->nr_seeds, 0, x->cgflags, fds,
@@ -737,7 +766,7 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 		       struct lnch_result *r, uint64_t t0, char *err)
 {
 	const struct lnch_config *c = &x->g.v->config;
-	char iname[40];
+	char iname[64];
 	const char *names[1] = { iname };
 	struct sb_instance in = { 0 };
 	struct cgb_error cerr = { -1, -1 };
@@ -783,8 +812,7 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	if (!pool_take(x, &cg_fd, iname, sizeof(iname))) {
 		ret = 0;
 	} else {
-		snprintf(iname, sizeof(iname), "i-%d-%u", getpid(),
-			 next_seq());
+		instance_name(iname, sizeof(iname));
 		ret = cgb_create(x->fn_fd, names, 1, x->seeds, x->nr_seeds, 0, x->cgflags, &cg_fd,
 				 &cerr);
 	}
@@ -888,7 +916,14 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 	if (io->args)
 		return cfail(err, -EINVAL,
 			     "container mode runs process.args as the bundle gives them: an invocation cannot add arguments");
-	snprintf(id, sizeof(id), "fnlaunch-%s-%d-%u", x->name, getpid(), next_seq());
+	{
+		unsigned long long start;
+		pid_t me;
+
+		owner_id(&me, &start);
+		snprintf(id, sizeof(id), "fnlaunch-%s-%d-%llu-%u", x->name, (int)me, start,
+			 next_seq());
+	}
 	if ((mkdir("/run/fnlaunch", 0700) && errno != EEXIST) ||
 	    (mkdir(root, 0700) && errno != EEXIST))
 		return cfail(err, -errno, "mkdir %s: %s", root, strerror(errno));
@@ -1347,8 +1382,8 @@ int lnch_probe(const char *cgroup_root, const char *crun, struct lnch_probe *p)
 /*
  * The last @nf fields of a name made of '-'-separated parts, all decimal
  * numbers, into @v (in order); returns the length of what is before them,
- * or -1 if the name does not end so.  Crash recovery's names: i-PID-N,
- * fnlaunch-NAME-PID-N, fn-NAME-PID-START-N.
+ * or -1 if the name does not end so.  Crash recovery's names: i-PID-START-N,
+ * fnlaunch-NAME-PID-START-N, fn-NAME-PID-START-N.
  */
 static int tail_numbers(const char *name, int nf, unsigned long long *v)
 {
@@ -1370,17 +1405,33 @@ static int tail_numbers(const char *name, int nf, unsigned long long *v)
 }
 
 /*
- * An instance's name ends in -PID-N, PID being the launcher process that
- * made it: is that process gone?  (A reused PID keeps the instance: the
- * safe side.)
+ * Whether the launcher process @pid that started at @start (owner_id())
+ * still runs: not if @pid is gone or is a later process.  A start time
+ * that cannot be read (no /proc) counts as a match: the safe side.
+ */
+static bool owner_alive(unsigned long long pid, unsigned long long start)
+{
+	unsigned long long t;
+
+	if (!pid || pid > INT_MAX)
+		return true;
+	if (kill(pid, 0) && errno == ESRCH)
+		return false;
+	t = start_time(pid);
+	return !t || t == start;
+}
+
+/*
+ * An instance's name ends in -PID-START-N: is the launcher that made it
+ * gone?  A name of another form is kept: the safe side.
  */
 static bool owner_gone(const char *name)
 {
-	unsigned long long v[2];
+	unsigned long long v[3];
 
-	if (tail_numbers(name, 2, v) < 0 || !v[0] || v[0] > INT_MAX)
+	if (tail_numbers(name, 3, v) < 0)
 		return false;
-	return kill(v[0], 0) && errno == ESRCH;
+	return !owner_alive(v[0], v[1]);
 }
 
 static int gc_function(int root_fd, const char *fn, unsigned int *removed, char *err,
@@ -1467,7 +1518,7 @@ static int gc_egress(int root_fd, unsigned int *removed, char *err, size_t errle
 			continue;
 		snprintf(fn, sizeof(fn), "%.*s", len, de->d_name);
 		/* alive: the same process, not one that got its PID since */
-		if ((!kill(v[0], 0) || errno != ESRCH) && start_time(v[0]) == v[1])
+		if (owner_alive(v[0], v[1]))
 			continue;
 		if (has_instances(root_fd, fn))
 			continue;
@@ -1541,7 +1592,7 @@ containers:
 	while (d && (de = readdir(d))) {
 		const char *name = de->d_name;
 
-		/* fnlaunch-NAME-PID-N */
+		/* fnlaunch-NAME-PID-START-N */
 		if (de->d_type != DT_DIR || strncmp(name, "fnlaunch-", 9) || !owner_gone(name))
 			continue;
 		crun_cmd(crun ? crun : "crun", crun_root, "delete", name, NULL);

@@ -223,13 +223,19 @@ sleep 2
 kill -9 "$victim"
 wait "$victim" 2>/dev/null
 orphan=$(cat "$croot"/fn-crash/i-"$victim"-*/cgroup.procs 2>/dev/null)
+# names carry the launcher's start time: one with this shell's PID but
+# another start time is a gone launcher's (its PID reused), one with both
+# is a live one's
+self_start=$(sed 's/.*) //' "/proc/$$/stat" | cut -d' ' -f20)
+mkdir "$croot/fn-crash/i-$$-1-900" "$croot/fn-crash/i-$$-$self_start-901"
 gc_out=$("$fnlaunch" gc --cgroup-root "$croot" 2>&1)
 gc_rc=$?
-if [ -n "$orphan" ] && [ "$gc_rc" = 0 ] && echo "$gc_out" | grep -q "removed 1 instance " &&
-	! ls -d "$croot"/fn-crash/i-* >/dev/null 2>&1 &&
+if [ -n "$orphan" ] && [ "$gc_rc" = 0 ] && echo "$gc_out" | grep -q "removed 2 instances " &&
+	[ "$(cd "$croot/fn-crash" && echo i-*)" = "i-$$-$self_start-901" ] &&
 	{ [ ! -e "/proc/$orphan" ] || grep -q '^State:.*Z' "/proc/$orphan/status"; }; then
-	ok "launcher killed: its instance ($orphan) found, killed and its cgroup removed by fnlaunch gc"
+	ok "launcher killed: its instance ($orphan) found, killed and its cgroup removed by fnlaunch gc, as a reused PID's; a live launcher's name kept"
 else nok "gc: orphan '$orphan', gc exit $gc_rc: $gc_out; left: $(ls -d "$croot"/fn-crash/i-* 2>&1)"; fi
+rmdir "$croot/fn-crash/i-$$-$self_start-901"
 if wait "$live"; then ok "fnlaunch gc left a live launcher's instance alone"
 else nok "live instance: exit $?: $(cat "$tmp/live.out")"; fi
 
