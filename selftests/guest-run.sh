@@ -7,7 +7,10 @@
 #   guest-run.sh PLAN RESULTS
 # PLAN lines: ID<TAB>TIMEOUT<TAB>DIR<TAB>COMMAND...
 # The programs whose IDs PLAN.beside lists (selftests/beside.txt) run in the
-# background, one at a time, beside the programs after them.
+# background, one at a time, beside the programs after them, but not beside
+# one of their own collection (bpf:test_verifier and bpf:test_progs both
+# load and unload bpf_testmod.ko).  The kernel log's "guest-run: ID" lines
+# then interleave.
 set -u
 plan=$1 res=$2
 
@@ -51,7 +54,7 @@ run_one() { # ID TIMEOUT DIR COMMAND
 	echo "# $id: rc=$rc" >/dev/console
 }
 
-bg=''
+bg='' bg_coll=''
 while IFS=$'\t' read -r id tmo dir cmd; do
 	[ -n "$id" ] || continue
 	if [ -f "$plan.beside" ] && grep -qxF "$id" "$plan.beside"; then
@@ -59,8 +62,12 @@ while IFS=$'\t' read -r id tmo dir cmd; do
 		# copied here, not in the background: the next program may share it
 		workdir "$dir" >/dev/null
 		run_one "$id" "$tmo" "$dir" "$cmd" &
-		bg=$!
+		bg=$! bg_coll=${id%%:*}
 		continue
+	fi
+	if [ -n "$bg" ] && [ "${id%%:*}" = "$bg_coll" ]; then
+		wait "$bg"
+		bg='' bg_coll=''
 	fi
 	run_one "$id" "$tmo" "$dir" "$cmd"
 done <"$plan"

@@ -99,11 +99,13 @@ def programs(args):
                 coll, prog = line.split(":", 1)
                 yield (f"{coll}:{prog}", collection_timeout(args.kselftest, coll),
                        os.path.join(args.kselftest, coll), f"./{prog}")
-    if args.bpf and os.path.exists(os.path.join(args.bpf, "test_verifier")):
-        yield ("bpf:test_verifier", 300, args.bpf, "./test_verifier")
-    # test_progs built with the series' tests only (selftests/bpf-mini)
+    # test_progs built with the series' tests only (selftests/bpf-mini);
+    # before test_verifier, which runs beside what follows it (beside.txt):
+    # both load and unload bpf_testmod.ko
     if args.bpf and os.path.exists(os.path.join(args.bpf, "test_progs")):
         yield ("bpf:test_progs", 300, args.bpf, "./test_progs")
+    if args.bpf and os.path.exists(os.path.join(args.bpf, "test_verifier")):
+        yield ("bpf:test_verifier", 300, args.bpf, "./test_verifier")
     # End-to-end tests of this repository's user-space pieces (selftests/e2e):
     # each script gets the directory of the built tools as its argument.
     if args.e2e and args.tools:
