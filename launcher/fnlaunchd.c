@@ -1013,16 +1013,19 @@ static void count_result(struct function *f, const struct lnch_result *r)
 	double s = r->start_ns / 1e9;
 	unsigned int b = 0;
 
-	/* under d.lock */
+	/* under d.lock; killed at the daemon's stop: not the client's doing */
+	if (r->cancelled && !d.draining)
+		d.cancelled++;
 	if (!r->started) {
-		d.not_started++;
-		f->failed++;
+		if (!r->cancelled) {
+			d.not_started++;
+			f->failed++;
+		}
 		return;
 	}
 	d.started[r->mode]++;
 	d.timed_out += r->timed_out;
 	d.oom_killed += r->oom_killed;
-	d.cancelled += r->cancelled;
 	/* process mode's; container mode's execve() is crun's to see */
 	if (r->start_ns) {
 		while (b < NR_BUCKETS && s > buckets[b])
@@ -1048,35 +1051,29 @@ static void count_result(struct function *f, const struct lnch_result *r)
 }
 
 /*
- * A slot for one instance of @f: 0, or -EAGAIN (the queue is full),
- * -ETIMEDOUT (no slot within the queue's timeout), -ENOENT (unregistered
- * meanwhile), with @why set.
- */
-/*
- * Whether the peer of connection @fd is gone: it closed or shut down its
- * end (a client that gave up).  Data it sent does not count.
+ * Whether the client of connection @fd is gone: it closed the connection
+ * (POLLHUP on a Unix stream socket), or the daemon shut it down at stop.
+ * A half-close does not count: such a client still reads its answer.
  */
 static bool client_gone(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+	struct pollfd p = { .fd = fd };	/* POLLHUP and POLLERR need no asking */
 
-	return fd >= 0 && poll(&p, 1, 0) > 0 &&
-	       (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+	return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
-/* The earlier of @a and 200 ms from now: how long a queued invocation
- * sleeps before it looks at its client again. */
-static struct timespec next_look(struct timespec a)
+static bool before(struct timespec a, struct timespec b)
 {
-	struct timespec b = deadline(200);
-
-	return b.tv_sec < a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec < a.tv_nsec) ? b : a;
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
 }
 
 /*
- * Take a slot for an invocation of @f, waiting in the queue for one if
- * need be; @cfd: the client's connection, whose end leaves the queue
- * (-ECONNRESET).  0, or a negative errno with the reason in @why.
+ * A slot for one instance of @f, waiting in the queue for one if need be:
+ * 0, or -EAGAIN (the queue is full, or the daemon is stopping), -ETIMEDOUT
+ * (no slot within the queue's timeout), -ENOENT (unregistered meanwhile),
+ * -ECONNRESET (the client of connection @cfd went away), with @why set.
+ * A queued invocation looks at its client after every wake-up, and at
+ * least every 200 ms.
  */
 static int admit(struct function *f, int cfd, char *why, size_t len)
 {
@@ -1113,17 +1110,15 @@ static int admit(struct function *f, int cfd, char *why, size_t len)
 			ret = -ENOENT;
 			break;
 		}
-		look = next_look(until);
-		if (pthread_cond_timedwait(&d.cond, &d.lock, &look) == ETIMEDOUT &&
-		    client_gone(cfd)) {
+		look = deadline(200);
+		pthread_cond_timedwait(&d.cond, &d.lock, before(look, until) ? &look : &until);
+		if (client_gone(cfd)) {
 			snprintf(why, len, "%s: the client went away while the invocation waited",
 				 f->name);
 			ret = -ECONNRESET;
 			break;
 		}
-		look = deadline(0);
-		if ((look.tv_sec > until.tv_sec ||
-		     (look.tv_sec == until.tv_sec && look.tv_nsec >= until.tv_nsec)) &&
+		if (!before(deadline(0), until) &&
 		    (f->running >= f->concurrency || d.running >= d.max_instances)) {
 			snprintf(why, len, "%s: no slot within %u ms (%u of its %u running, %u of the node's %u)",
 				 f->name, d.queue_ms, f->running, f->concurrency, d.running,
@@ -1137,6 +1132,11 @@ static int admit(struct function *f, int cfd, char *why, size_t len)
 	if (!ret && find_locked(f->name) != f) {
 		snprintf(why, len, "%s was unregistered while the invocation waited", f->name);
 		ret = -ENOENT;
+	}
+	/* a slot, maybe at once: still somebody to answer? */
+	if (!ret && client_gone(cfd)) {
+		snprintf(why, len, "%s: the client went away before the instance started", f->name);
+		ret = -ECONNRESET;
 	}
 	if (!ret) {
 		f->running++;
@@ -1165,7 +1165,7 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	int stdio[3] = { -1, -1, -1 }, ret;
 	struct drain dr = { .fd = { -1, -1 } };
 	pthread_t drain_thread;
-	bool drain_started = false;
+	bool drain_started = false, stopping;
 	unsigned int status;
 	const char *in = "";
 	size_t in_len = 0;
@@ -1305,6 +1305,7 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 		count_result(f, r);
 	else
 		d.not_started++, f->failed++;
+	stopping = d.draining;
 	pthread_mutex_unlock(&d.lock);
 	free(args);
 	free(decoded);
@@ -1327,8 +1328,11 @@ static enum MHD_Result invoke(struct MHD_Connection *c, const char *name, const 
 	free(dr.buf[0]);
 	free(dr.buf[1]);
 	status = r->started ? MHD_HTTP_OK : MHD_HTTP_INTERNAL_SERVER_ERROR;
-	if (r->cancelled)
-		logf_("%s: the client went away: its instance was killed", name);
+	if (r->cancelled && stopping)
+		logf_("%s: its instance was killed: the daemon stops", name);
+	else if (r->cancelled)
+		logf_("%s: the client went away: %s", name,
+		      r->started ? "its instance was killed" : "nothing was started");
 	else if (verbose || !r->started)
 		logf_("%s: %s mode: %s%s%s", name, mode_name(r->mode),
 		      r->started ? "ran" : "did not start",

@@ -240,9 +240,12 @@ struct lnch_invoke_opts {
 	unsigned int flags;
 	/*
 	 * With LNCH_INVOKE_CANCEL_FD: kill the instance once this fd hangs
-	 * up (POLLHUP, POLLRDHUP or POLLERR), e.g. the connection of a client
-	 * that went away; result->cancelled then says so.  Data to read on
-	 * it does not cancel.
+	 * up (POLLHUP or POLLERR: a Unix stream socket whose peer closed it,
+	 * e.g. the connection of a client that went away; POLLNVAL: the fd
+	 * was closed, so it must stay open for the call), and start none if
+	 * it hung up already; result->cancelled then says so.  Data to read
+	 * and a half-close (POLLRDHUP alone) do not cancel.  Honoured only
+	 * when sz covers cancel_fd.
 	 */
 	int cancel_fd;
 	size_t :0;

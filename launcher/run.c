@@ -946,18 +946,20 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 	if (pidfd >= 0 && (timeout_ms || cancel_fd >= 0)) {
 		struct pollfd pfd[2] = {
 			{ .fd = pidfd, .events = POLLIN },
-			{ .fd = cancel_fd, .events = POLLRDHUP },
+			{ .fd = cancel_fd },	/* SB_HUNG_UP() */
 		};
 		uint64_t deadline = now_ns() + timeout_ms * 1000000ull;
 		int n;
 
 		for (;;) {
-			int64_t left = (int64_t)(deadline - now_ns()) / 1000000;
+			uint64_t now = now_ns();
+			/* rounded up: never early */
+			int left = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
 
-			n = poll(pfd, cancel_fd >= 0 ? 2 : 1, !timeout_ms ? -1 : left > 0 ? (int)left : 0);
+			n = poll(pfd, cancel_fd >= 0 ? 2 : 1, !timeout_ms ? -1 : left);
 			if (n > 0 && pfd[0].revents)
 				break;
-			if (n > 0 && SB_HUNG_UP(pfd[1].revents)) {
+			if (n > 0) {
 				r->cancelled = true;
 				break;
 			}
@@ -965,11 +967,22 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 				timed_out = true;
 				break;
 			}
-			if (n < 0 && errno != EINTR)
+			if (errno != EINTR)
 				break;
 		}
-		if (timed_out || r->cancelled)
+		/*
+		 * crun may not have written the container's state yet, and
+		 * its kill then fails: again until crun run ends, for at most
+		 * five seconds, then crun itself.
+		 */
+		for (int i = 0; (timed_out || r->cancelled) && i < 50; i++) {
 			crun_cmd(crun, root, "kill", id, "KILL");
+			pfd[0].revents = 0;
+			if (poll(pfd, 1, 100) > 0)
+				break;
+			if (i == 49)
+				kill(pid, SIGKILL);
+		}
 	}
 	if (pidfd >= 0)
 		close(pidfd);
@@ -1168,6 +1181,9 @@ int lnch_function_invoke(struct lnch_function *x, const struct lnch_invoke_opts 
 		for (size_t i = sizeof(io); i < opts->sz; i++)
 			if (((const char *)opts)[i])
 				return -E2BIG;
+		/* callers built before flags copied the padding it took */
+		if (opts->sz < offsetof(struct lnch_invoke_opts, cancel_fd) + sizeof(io.cancel_fd))
+			io.flags = 0;
 		io.sz = sizeof(io);
 	}
 	if (io.args) {
@@ -1196,10 +1212,16 @@ int lnch_function_invoke(struct lnch_function *x, const struct lnch_invoke_opts 
 			return -ENOMEM;
 		}
 	}
-	if (x->mode == LNCH_MODE_PROCESS)
+	if ((io.flags & LNCH_INVOKE_CANCEL_FD) && sb_hung_up(io.cancel_fd)) {
+		/* gone already: nothing is started for nobody */
+		r->mode = x->mode;
+		r->cancelled = true;
+		ret = cfail(err, -ECANCELED, "cancelled before it started: the cancel fd hung up");
+	} else if (x->mode == LNCH_MODE_PROCESS) {
 		ret = run_process(x, &io, r, t0, err);
-	else
+	} else {
 		ret = run_container(x, &io, r, err);
+	}
 	r->total_ns = now_ns() - t0;
 	/* it ran, or it did not start, or its teardown failed: the result says */
 	if (ret == -ENOMEM) {

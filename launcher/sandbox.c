@@ -414,39 +414,48 @@ out:
 	return ret;
 }
 
+bool sb_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd };
+
+	return fd >= 0 && poll(&p, 1, 0) > 0 && SB_HUNG_UP(p.revents);
+}
+
 int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, int cancel_fd, bool *timed_out,
 	    bool *cancelled, siginfo_t *si)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = p->pidfd, .events = POLLIN },
-		{ .fd = cancel_fd, .events = POLLRDHUP },
+		{ .fd = cancel_fd },	/* SB_HUNG_UP() */
 	};
-	int64_t left = timeout_ms, deadline = now_ns() / 1000000 + timeout_ms;
-	int r;
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000;
+	int r, left = timeout_ms;
 
 	*timed_out = false;
 	*cancelled = false;
 	for (;;) {
-		r = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms > 0 ? (int)left : -1);
-		if (r > 0 && cancel_fd >= 0 && !pfd[0].revents && SB_HUNG_UP(pfd[1].revents)) {
+		r = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms > 0 ? left : -1);
+		if (r > 0 && pfd[0].revents)
+			break;
+		if (r > 0) {
 			*cancelled = true;
 			break;
 		}
-		if (r > 0 && pfd[0].revents)
-			break;
 		if (r == 0) {
 			*timed_out = true;
 			break;
 		}
-		if (r < 0 && errno != EINTR)
+		if (errno != EINTR)
 			break;
-		/* EINTR, or data (not a hang-up) on the cancel fd: wait on */
-		if (r > 0 && cancel_fd >= 0)
-			pfd[1].fd = -1;
-		left = deadline - (int64_t)(now_ns() / 1000000);
-		if (timeout_ms > 0 && left <= 0) {
-			*timed_out = true;
-			break;
+		if (timeout_ms > 0) {
+			uint64_t now = now_ns();
+
+			if (now >= deadline) {
+				*timed_out = true;
+				break;
+			}
+			/* rounded up: never early */
+			left = (int)((deadline - now + 999999) / 1000000);
 		}
 	}
 	if (*timed_out || *cancelled) {

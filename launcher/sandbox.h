@@ -79,7 +79,14 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
  */
 int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, int cancel_fd, bool *timed_out,
 	    bool *cancelled, siginfo_t *si);
-/* Whether poll() events @ev say that a cancel fd's peer is gone. */
-#define SB_HUNG_UP(ev) ((ev) & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+/*
+ * Whether poll() events @ev say that a cancel fd hung up: POLLHUP (a Unix
+ * stream socket whose peer closed it), POLLERR, or POLLNVAL (the fd was
+ * closed).  A half-close (POLLRDHUP alone) is not one.  poll() reports
+ * these without being asked: a cancel fd is polled with events 0.
+ */
+#define SB_HUNG_UP(ev) ((ev) & (POLLHUP | POLLERR | POLLNVAL))
+/* Whether @fd (if not -1) has hung up already. */
+bool sb_hung_up(int fd);
 
 #endif

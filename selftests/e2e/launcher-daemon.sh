@@ -18,7 +18,8 @@
 #   - back-pressure: with a function limited to one instance and one
 #     queue place, a third concurrent invocation is refused (75) while
 #     the queued one runs once the first ends;
-#   - a client that goes away cancels its invocation, queued or running;
+#   - a client that goes away cancels its invocation, queued or running,
+#     in process mode and in container mode;
 #   - an unverifiable function runs in container mode and the metrics
 #     count it by the gate's reason; the metrics count started instances,
 #     cold starts and rejections;
@@ -59,7 +60,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..36"
+echo "1..37"
 
 # limits, where the cgroup2 hierarchy has the controllers (a hybrid host's may not)
 resources='"resources": { "memory": { "limit": 33554432 }, "pids": { "limit": 16 } },'
@@ -329,9 +330,17 @@ kill -9 "$first"
 until_metric fnlaunch_instances_running 0 && gone="yes after $(($(date +%s) - t0)) s"
 wait "$first" "$second" 2>/dev/null
 procs=$(cat "$croot"/fn-sleep/i-*/cgroup.procs 2>/dev/null)
+# until_log TEXT: wait (10 s at most) for the daemon's log line
+until_log() {
+	for _ in $(seq 1 50); do
+		grep -qF "$1" "$tmp/d.log" && return 0
+		sleep 0.2
+	done
+	return 1
+}
 if [ "$left" = yes ] && [ "${gone%% *}" = yes ] && [ -z "$procs" ] &&
-	[ "$(metric fnlaunch_invocations_cancelled_total)" = $((can0 + 2)) ] &&
-	grep -q "sleep: the client went away: its instance was killed" "$tmp/d.log"; then
+	until_log "sleep: the client went away: its instance was killed" &&
+	[ "$(metric fnlaunch_invocations_cancelled_total)" = $((can0 + 2)) ]; then
 	ok "clients that go away: the queued invocation leaves the queue, the running one's instance is killed ($gone)"
 else nok "cancel: left the queue $left, instance gone $gone, procs '$procs', cancelled $(metric fnlaunch_invocations_cancelled_total) (was $can0): $(tail -3 "$tmp/d.log")"; fi
 
@@ -344,11 +353,30 @@ if command -v crun >/dev/null; then
 		[ "$(metric 'fnlaunch_instances_started_total{mode="container"}')" = 1 ]; then
 		ok "an unverifiable function runs in container mode, counted by the gate's reason"
 	else nok "fallback: exit $rc, out '$out': $(cat "$tmp/out" "$tmp/err"); $("$fnlaunch" metrics | grep -E 'fallback|container')"; fi
+	# container mode: crun kill, repeated until crun run ends
+	bundle "$tmp/unvnap" '["/bin/fn-probe", "sleep", "30"]' "${SYSCALLS/kill /}"
+	"$fnlaunch" register unvnap "$tmp/unvnap" >/dev/null 2>&1
+	"$fnlaunch" invoke unvnap >/dev/null 2>&1 &
+	inv=$!
+	until_metric fnlaunch_instances_running 1
+	sleep 2
+	t0=$(date +%s)
+	kill -9 "$inv"
+	gone=no
+	until_metric fnlaunch_instances_running 0 && gone="yes after $(($(date +%s) - t0)) s"
+	wait "$inv" 2>/dev/null
+	left=$(find /run/fnlaunch/crun -mindepth 1 -maxdepth 1 -name 'fnlaunch-unvnap-*' 2>/dev/null | wc -l)
+	if [ "${gone%% *}" = yes ] && [ "$left" = 0 ] &&
+		until_log "unvnap: the client went away: its instance was killed"; then
+		ok "container mode: a client that goes away gets its container killed and deleted ($gone)"
+	else nok "container cancel: gone $gone, containers left $left: $(tail -3 "$tmp/d.log")"; fi
+	"$fnlaunch" unregister unvnap >/dev/null
 	out=$(req POST /v1/functions/unv/invoke '{"args": ["x"]}')
 	if [ "${out%% *}" = 400 ] && echo "$out" | grep -q "container mode, which runs process.args as the bundle gives them"; then
 		ok "args for a container-mode function: 400"
 	else nok "container args: $out"; fi
 else
+	ok "# SKIP no crun"
 	ok "# SKIP no crun"
 	ok "# SKIP no crun"
 fi
