@@ -2,12 +2,14 @@
 # Cold starts of a function (selftests/bench/launch-bench.c): the bare
 # fork + execve floor, process mode, process mode as fnlaunchd runs it
 # (threads, a warm pool of cgroups: process-pool), process mode the classic way
-# (mkdir/rmdir and a classic filter) and crun run, at concurrency
+# (mkdir/rmdir and a classic filter), crun run, and crun start of containers
+# created ahead (crun-start: only start, the wait and delete timed), at concurrency
 # BENCH_CONC (default 1,4,16,64), on the queue and on the unpatched base,
 # both without debug options, one boot each, BENCH_PAIRS pairs (default 1)
 # in ABBA order.  The function is fn-probe hello (a static binary that
 # writes a line and exits) in a bundle made in the guest.  BENCH_N
-# instances per cell (default 200; crun gets BENCH_N_CRUN, default 40).
+# instances per cell (default 200; crun and crun-start get BENCH_N_CRUN,
+# default 40).
 # Output in build/results/bench-launch-<time>/, with a summary table.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +21,7 @@ ncrun=${BENCH_N_CRUN:-40}
 t=$BUILD/tools
 # the bundle, made in the guest's /tmp (the host's files are read-only there)
 mk="b=/tmp/bench-fn; mkdir -p \$b/rootfs/bin \$b/rootfs/tmp \$b/rootfs/dev && cp $t/fn-probe \$b/rootfs/bin/ && : >\$b/rootfs/dev/null && sed 's|@ARGS@|\"/bin/fn-probe\", \"hello\"|' $TOP/selftests/bench/launch-bundle.json >\$b/config.json"
-bench="$t/launch-bench -n $n -c $conc -m floor,process,process-pool,process-classic --profiles $t/seccomp-profiles \$b; $t/launch-bench -n $ncrun -c $conc -m crun --profiles $t/seccomp-profiles \$b"
+bench="$t/launch-bench -n $n -c $conc -m floor,process,process-pool,process-classic --profiles $t/seccomp-profiles \$b; $t/launch-bench -n $ncrun -c $conc -m crun,crun-start --profiles $t/seccomp-profiles \$b"
 for i in $(seq 1 "${BENCH_PAIRS:-1}"); do
 	for k in $(ab_order "$i"); do
 		ab_boot "$k" "$i" "$mk && { $bench; }" ' per_s='
@@ -52,6 +54,7 @@ print()
 print("ratios (same boot unless said)")
 for c in sorted({k[2] for k in rows}):
     fl, pr, cr = med("new", "floor", c, 3), med("new", "process", c, 3), med("new", "crun", c, 3)
+    cs = med("new", "crun-start", c, 3)
     tp, tb, tc = med("new", "process", c, 0), med("base", "process", c, 0), med("new", "crun", c, 0)
     p99 = med("new", "process", c, 4)
     out = [f"c={c}:"]
@@ -59,6 +62,8 @@ for c in sorted({k[2] for k in rows}):
         out.append(f"process/floor total p50 {pr / fl:.2f}x")
     if pr and cr:
         out.append(f"crun/process total p50 {cr / pr:.1f}x")
+    if pr and cs:
+        out.append(f"crun-start/process total p50 {cs / pr:.1f}x")
     if tp and tc:
         out.append(f"process/crun inst/s {tp / tc:.1f}x")
     if tp and tb:

@@ -18,6 +18,12 @@
  *              refills and empties in batches (lnch_function_refill()),
  *              full when the timing starts
  *   crun       crun run of the bundle
+ *   crun-start  crun start of a container created ahead (crun create,
+ *              not timed, every instance's before the timing starts), and
+ *              the wait for its exit and its crun delete: what a warm pool
+ *              of containers would give; "start" is until crun start
+ *              returned.  Each worker is a child subreaper, so that the
+ *              containers' init processes are its children to wait for.
  *
  * An instance's latency is from the call (fork for the floor) to the
  * function's exit and teardown ("total"); for the floor and process mode
@@ -40,6 +46,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +111,132 @@ static void run_launcher(struct sample *s, struct lnch_function *fn)
 	if (r)
 		s->start_ns = r->start_ns;
 	lnch_result_free(r);
+}
+
+/* ---- crun-start ---- */
+
+#define CRUN_ROOT	"/run/fnlaunch/bench-crun"
+
+/* crun ARGV..., its standard streams ours; 0 if it exited with 0 */
+static int crun(char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		execvp("crun", argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+struct ahead {
+	char id[64];
+	pid_t pid;		/* the container's init, waiting at its exec FIFO */
+};
+
+static int crun_create(struct ahead *a, int i)
+{
+	char pidfile[192], buf[32] = "";
+	char *argv[] = { "crun", "--root", CRUN_ROOT, "create", "--bundle", (char *)bundle,
+			 "--pid-file", pidfile, a->id, NULL };
+	FILE *f;
+
+	snprintf(a->id, sizeof(a->id), "bench-%d-%d", (int)getpid(), i);
+	snprintf(pidfile, sizeof(pidfile), "%s/%s.pid", CRUN_ROOT, a->id);
+	a->pid = 0;
+	if (crun(argv))
+		return -1;
+	f = fopen(pidfile, "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			a->pid = atoi(buf);
+		fclose(f);
+	}
+	unlink(pidfile);
+	return a->pid > 0 ? 0 : -1;
+}
+
+static void run_crun_start(struct sample *s, struct ahead *a)
+{
+	char *start[] = { "crun", "--root", CRUN_ROOT, "start", a->id, NULL };
+	char *del[] = { "crun", "--root", CRUN_ROOT, "delete", "-f", a->id, NULL };
+	uint64_t t0 = now_ns();
+	int st, ok;
+
+	ok = !crun(start);
+	if (ok)
+		s->start_ns = now_ns() - t0;
+	/* this worker is a child subreaper: the init is its child */
+	ok = ok && waitpid(a->pid, &st, 0) == a->pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	ok = !crun(del) && ok;
+	s->ok = ok;
+	s->total_ns = now_ns() - t0;
+	/* crun's own orphans, reparented here */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/*
+ * Worker @w of @conc: create its share of the @n containers ahead, say so
+ * on @ready, wait for @go to close, then start them one after the other.
+ */
+static void crun_worker(struct sample *s, int w, int conc, int n, int ready, int go)
+{
+	int nr = 0, k = 0;
+	struct ahead *a;
+	char c = 1;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	for (int i = w; i < n; i += conc)
+		nr++;
+	a = calloc(nr ? nr : 1, sizeof(*a));
+	for (int i = w; a && i < n; i += conc, k++)
+		if (crun_create(&a[k], i))
+			a[k].pid = 0;
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 0)
+		_exit(1);
+	k = 0;
+	for (int i = w; a && i < n; i += conc, k++)
+		if (a[k].pid > 0)
+			run_crun_start(&s[i], &a[k]);
+	_exit(0);
+}
+
+static uint64_t crun_start_run(struct sample *s, int conc, int n)
+{
+	int ready[2], go[2];
+	uint64_t t0;
+	char c;
+
+	if ((mkdir("/run/fnlaunch", 0700) && errno != EEXIST) ||
+	    (mkdir(CRUN_ROOT, 0700) && errno != EEXIST) || pipe(ready) || pipe(go))
+		return 0;
+	for (int w = 0; w < conc; w++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 0;
+		if (pid == 0) {
+			close(ready[0]);
+			close(go[1]);
+			crun_worker(s, w, conc, n, ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	/* every container created: the timing starts */
+	for (int w = 0; w < conc; w++)
+		if (read(ready[0], &c, 1) != 1)
+			break;
+	t0 = now_ns();
+	close(go[1]);
+	while (wait(NULL) > 0)
+		;
+	close(ready[0]);
+	return now_ns() - t0;
 }
 
 struct pool_run {
@@ -187,7 +321,7 @@ static int one(const char *mode, int conc, int n)
 	struct sample *s = mmap(NULL, n * sizeof(*s), PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int *next = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct lnch_function *fn = open_fn(mode, conc);
+	struct lnch_function *fn = strcmp(mode, "crun-start") ? open_fn(mode, conc) : NULL;
 	uint64_t *starts, *totals, t0, wall;
 	int failed = 0, ns = 0, nt = 0;
 
@@ -195,6 +329,12 @@ static int one(const char *mode, int conc, int n)
 		return -1;
 	memset(s, 0, n * sizeof(*s));
 	*next = 0;
+	if (!strcmp(mode, "crun-start")) {
+		wall = crun_start_run(s, conc, n);
+		if (!wall)
+			return -1;
+		goto done;
+	}
 	if (!strcmp(mode, "process-pool")) {
 		struct pool_run p = { .s = s, .next = next, .n = n, .fn = fn };
 		pthread_t refill, *w = calloc(conc, sizeof(*w));
@@ -328,7 +468,7 @@ int main(int argc, char **argv)
 	printf("# launch-bench n=%d bundle=%s\n", n, bundle);
 	for (char *m = strtok(modes, ","), *sm; m; m = strtok(NULL, ",")) {
 		if (strcmp(m, "floor") && strcmp(m, "process") && strcmp(m, "process-classic") &&
-		    strcmp(m, "process-pool") && strcmp(m, "crun")) {
+		    strcmp(m, "process-pool") && strcmp(m, "crun") && strcmp(m, "crun-start")) {
 			fprintf(stderr, "launch-bench: unknown mode %s\n", m);
 			return 2;
 		}
