@@ -253,35 +253,41 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned int status,
 	return reply(c, status, "application/json", nl);
 }
 
-static enum MHD_Result __attribute__((format(printf, 3, 4)))
-reply_error(struct MHD_Connection *c, unsigned int status, const char *fmt, ...)
-{
-	struct json_object *o = json_object_new_object();
-	char msg[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (verbose)
-		logf_("%u: %s", status, msg);
-	json_object_object_add(o, "error", json_object_new_string(msg));
-	return reply_json(c, status, o);
-}
-
 /* {"error": MESSAGE} */
-static struct json_object *__attribute__((format(printf, 1, 2))) error_json(const char *fmt, ...)
+static struct json_object *verror_json(const char *fmt, va_list ap)
 {
 	struct json_object *o = json_object_new_object();
 	char msg[2048];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (o)
 		json_object_object_add(o, "error", json_object_new_string(msg));
 	return o;
+}
+
+static struct json_object *__attribute__((format(printf, 1, 2))) error_json(const char *fmt, ...)
+{
+	struct json_object *o;
+	va_list ap;
+
+	va_start(ap, fmt);
+	o = verror_json(fmt, ap);
+	va_end(ap);
+	return o;
+}
+
+static enum MHD_Result __attribute__((format(printf, 3, 4)))
+reply_error(struct MHD_Connection *c, unsigned int status, const char *fmt, ...)
+{
+	struct json_object *o, *e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	o = verror_json(fmt, ap);
+	va_end(ap);
+	if (verbose && o && json_object_object_get_ex(o, "error", &e))
+		logf_("%u: %s", status, json_object_get_string(e));
+	return reply_json(c, status, o);
 }
 
 /* @s parsed as JSON: an object, or NULL with the reason in @why */
