@@ -59,7 +59,7 @@ struct lnch_function {
 	char seed_bufs[4][64];
 	unsigned int nr_seeds, cgflags;
 	const char *cgroup_mode;
-	int landlock_abi;
+	int landlock_abi, last_cap;
 	unsigned int dev_mask;
 	bool has_tmp;
 	char pin_dir[PATH_MAX];		/* the egress policy's links, or "" */
@@ -472,6 +472,18 @@ static int attach_egress(struct lnch_function *x)
 	return 0;
 }
 
+/* The highest capability the kernel knows, for dropping the bounding set. */
+static int last_cap(void)
+{
+	char buf[16];
+	int v;
+
+	if (read_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", buf, sizeof(buf)))
+		return 63;
+	v = atoi(buf);
+	return v > 0 && v < 64 ? v : 63;
+}
+
 /* Everything process mode needs before its first instance. */
 static int prepare_process(struct lnch_function *x)
 {
@@ -479,6 +491,7 @@ static int prepare_process(struct lnch_function *x)
 	int ret;
 
 	x->landlock_abi = sb_landlock_abi();
+	x->last_cap = last_cap();
 	if (!x->landlock_abi)
 		return fail(x, -EOPNOTSUPP,
 			    "the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, \"landlock\" in lsm=): process mode does not run without it");
@@ -515,17 +528,35 @@ static int prepare_process(struct lnch_function *x)
 /* ---- process mode ---- */
 
 /* Wait (at most 1 s) until the cgroup is empty, killing what is left. */
+/*
+ * Kill what is left in the cgroup and wait, for a second at most, until it
+ * is empty: a reaped task leaves it at its last context switch, which may
+ * come after its parent's wait.  kernfs wakes a poller of cgroup.events
+ * (POLLPRI) when "populated" changes.
+ */
 static void empty_cgroup(int cg_fd)
 {
+	uint64_t end = now_ns() + 1000000000ull;
 	char ev[512];
+	ssize_t n;
+	int fd;
 
 	sb_write_at(cg_fd, "cgroup.kill", "1");
-	for (int i = 0; i < 1000; i++) {
-		if (read_at(cg_fd, "cgroup.events", ev, sizeof(ev)) || strstr(ev, "populated 0"))
-			return;
-		usleep(1000);
+	fd = openat(cg_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while ((n = pread(fd, ev, sizeof(ev) - 1, 0)) > 0) {
+		struct pollfd p = { .fd = fd, .events = POLLPRI };
+		uint64_t now = now_ns();
+
+		ev[n] = 0;
+		if (strstr(ev, "populated 0") || now >= end)
+			break;
+		poll(&p, 1, (int)((end - now) / 1000000) + 1);
 	}
+	close(fd);
 }
+
 
 static bool saw_oom_kill(int cg_fd)
 {
@@ -845,6 +876,7 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	in.host_gid = x->o.host_gid ? x->o.host_gid : DEFAULT_HOST_ID;
 	in.cgroup_fd = cg_fd;
 	in.landlock_abi = x->landlock_abi;
+	in.last_cap = x->last_cap;
 	in.netns = x->g.netns;
 	in.filter = &x->filter;
 

@@ -144,9 +144,6 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 	/* a daemon's threads block the signals it waits for: not the function */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (read(sync_fd, &c, 1) != 1)
-		goto fail_einval;
-	close(sync_fd);
 
 	e.step = SB_STEP_STDIO;
 	for (int i = 0; in->stdio && i < 3; i++)
@@ -202,9 +199,18 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 		  SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0) ||
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0))
 		goto fail;
-	for (int cap = 0; cap < 64; cap++)
+	for (int cap = 0; cap <= in->last_cap; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
 			goto fail;
+	/*
+	 * The parent writes the user namespace's id maps while the mounts
+	 * above are made (with the child's own ids unmapped either way); the
+	 * ids below need them.
+	 */
+	e.step = SB_STEP_SYNC;
+	if (read(sync_fd, &c, 1) != 1)
+		goto fail_einval;
+	close(sync_fd);
 	e.step = SB_STEP_CREDS;
 	/*
 	 * Not glibc's setgroups()/setres[ug]id(): in a multi-threaded caller
@@ -367,9 +373,9 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 		child(in, sync[0], errp[1]);
 	}
 	ret = pid < 0 ? -errno : 0;
-	close(sync[0]);
 	close(errp[1]);
 	if (ret) {
+		close(sync[0]);
 		snprintf(err, errlen, "clone3(CLONE_INTO_CGROUP | CLONE_NEWUSER | CLONE_NEWPID | ...): %s",
 			 strerror(-ret));
 		goto out;
@@ -382,14 +388,25 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 		snprintf(map, sizeof(map), "%u %u 1\n", in->gid, in->host_gid);
 		ret = write_file(pid, "gid_map", map);
 	}
-	if (ret) {
-		snprintf(err, errlen, "writing the instance's uid_map/gid_map: %s", strerror(-ret));
-		/* the child sees EOF and exits */
-		goto out;
-	}
-	if (write(sync[1], "g", 1) != 1) {
+	/*
+	 * The child mounts while the maps are written, and may have failed
+	 * meanwhile: sync[0], still open here, keeps this write from SIGPIPE.
+	 */
+	if (!ret && write(sync[1], "g", 1) != 1)
 		ret = -errno;
-		snprintf(err, errlen, "starting the instance: %s", strerror(-ret));
+	close(sync[0]);
+	if (ret) {
+		/* the child, if it waits, sees EOF and says so (SB_STEP_SYNC) */
+		close(sync[1]);
+		sync[1] = -1;
+		if (read(errp[0], &e, sizeof(e)) == (ssize_t)sizeof(e) && e.step != SB_STEP_SYNC) {
+			ret = -(e.err ? e.err : EINVAL);
+			snprintf(err, errlen, "%s: %s", sb_step_name(e.step), strerror(e.err));
+			p->failed_step = e.step;
+		} else {
+			snprintf(err, errlen, "writing the instance's uid_map/gid_map: %s",
+				 strerror(-ret));
+		}
 		goto out;
 	}
 	n = read(errp[0], &e, sizeof(e));

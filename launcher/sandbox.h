@@ -49,6 +49,7 @@ struct sb_instance {
 	unsigned int host_uid, host_gid;	/* what they map to */
 	int cgroup_fd;			/* CLONE_INTO_CGROUP */
 	int landlock_abi;		/* 0: no Landlock */
+	int last_cap;			/* /proc/sys/kernel/cap_last_cap (63 if unknown) */
 	bool netns;			/* a new network namespace, loopback up */
 	const struct lnch_filter *filter;	/* the function's seccomp filter */
 };
