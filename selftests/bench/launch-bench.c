@@ -15,7 +15,8 @@
  *   process-pool  process mode as fnlaunchd runs it: the workers are
  *              threads calling lnch_function_invoke(), and the cgroups come
  *              from a warm pool of max(4, C) that a thread of its own
- *              refills and empties in batches (lnch_function_refill()),
+ *              refills and empties in batches (lnch_function_refill())
+ *              after each instance and every 100 ms, as fnlaunchd's does,
  *              full when the timing starts
  *   crun       crun run of the bundle
  *   crun-start  crun start of a container created ahead (crun create,
@@ -41,6 +42,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,7 +245,9 @@ struct pool_run {
 	struct sample *s;
 	int *next, n;
 	struct lnch_function *fn;
-	volatile int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t kick;		/* an instance ended, or stop */
+	bool kicked, stop;
 };
 
 static void *pool_worker(void *arg)
@@ -256,20 +260,37 @@ static void *pool_worker(void *arg)
 		if (i >= p->n)
 			return NULL;
 		run_launcher(&p->s[i], p->fn);
+		pthread_mutex_lock(&p->lock);
+		p->kicked = true;
+		pthread_cond_signal(&p->kick);
+		pthread_mutex_unlock(&p->lock);
 	}
 }
 
-/* fnlaunchd's pool thread, without its 100 ms nap: refill while there is work */
+/* fnlaunchd's pool thread: refill after each instance, and every 100 ms */
 static void *pool_refiller(void *arg)
 {
 	struct pool_run *p = arg;
 
+	pthread_mutex_lock(&p->lock);
 	while (!p->stop) {
-		unsigned int made, removed;
+		struct timespec t;
 
-		if (lnch_function_refill(p->fn, &made, &removed) || (!made && !removed))
-			usleep(200);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 100000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		while (!p->kicked && !p->stop)
+			if (pthread_cond_timedwait(&p->kick, &p->lock, &t))
+				break;
+		p->kicked = false;
+		pthread_mutex_unlock(&p->lock);
+		lnch_function_refill(p->fn, NULL, NULL);
+		pthread_mutex_lock(&p->lock);
 	}
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
@@ -336,7 +357,9 @@ static int one(const char *mode, int conc, int n)
 		goto done;
 	}
 	if (!strcmp(mode, "process-pool")) {
-		struct pool_run p = { .s = s, .next = next, .n = n, .fn = fn };
+		struct pool_run p = { .s = s, .next = next, .n = n, .fn = fn,
+				      .lock = PTHREAD_MUTEX_INITIALIZER,
+				      .kick = PTHREAD_COND_INITIALIZER };
 		pthread_t refill, *w = calloc(conc, sizeof(*w));
 
 		if (!w || lnch_function_refill(fn, NULL, NULL) ||
@@ -349,7 +372,10 @@ static int one(const char *mode, int conc, int n)
 		for (int i = 0; i < conc; i++)
 			pthread_join(w[i], NULL);
 		wall = now_ns() - t0;
-		p.stop = 1;
+		pthread_mutex_lock(&p.lock);
+		p.stop = true;
+		pthread_cond_signal(&p.kick);
+		pthread_mutex_unlock(&p.lock);
 		pthread_join(refill, NULL);
 		free(w);
 		goto done;
