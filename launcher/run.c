@@ -532,7 +532,7 @@ static int prepare_process(struct lnch_function *x)
  * Kill what is left in the cgroup and wait, for a second at most, until it
  * is empty: a reaped task leaves it at its last context switch, which may
  * come after its parent's wait.  kernfs wakes a poller of cgroup.events
- * (POLLPRI) when "populated" changes.
+ * (POLLPRI) when "populated" changes; it is read again every 10 ms anyway.
  */
 static void empty_cgroup(int cg_fd)
 {
@@ -552,7 +552,8 @@ static void empty_cgroup(int cg_fd)
 		ev[n] = 0;
 		if (strstr(ev, "populated 0") || now >= end)
 			break;
-		poll(&p, 1, (int)((end - now) / 1000000) + 1);
+		/* 10 ms at most: a notification may be deferred or missed */
+		poll(&p, 1, 10);
 	}
 	close(fd);
 }

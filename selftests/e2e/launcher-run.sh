@@ -219,7 +219,19 @@ bundle "$tmp/live" "$SYSCALLS" 33554432 '["/bin/fn-probe", "sleep", "6"]'
 "$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name live --mode process \
 	"$tmp/live" >"$tmp/live.out" 2>&1 &
 live=$!
-sleep 2
+# until the victim's instance runs its function (30 s at most): killed
+# before that, the launcher leaves no instance to find
+running() {
+	local p
+	while read -r p; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = fn-probe ] && return 0
+	done < <(cat "$croot"/fn-crash/i-"$victim"-*/cgroup.procs 2>/dev/null)
+	return 1
+}
+for _ in $(seq 1 150); do
+	running && break
+	sleep 0.2
+done
 kill -9 "$victim"
 wait "$victim" 2>/dev/null
 orphan=$(cat "$croot"/fn-crash/i-"$victim"-*/cgroup.procs 2>/dev/null)
