@@ -527,7 +527,6 @@ static int prepare_process(struct lnch_function *x)
 
 /* ---- process mode ---- */
 
-/* Wait (at most 1 s) until the cgroup is empty, killing what is left. */
 /*
  * Kill what is left in the cgroup and wait, for a second at most, until it
  * is empty: a reaped task leaves it at its last context switch, which may
@@ -557,7 +556,6 @@ static void empty_cgroup(int cg_fd)
 	}
 	close(fd);
 }
-
 
 static bool saw_oom_kill(int cg_fd)
 {
@@ -977,32 +975,11 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 	}
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd >= 0 && (timeout_ms || cancel_fd >= 0)) {
-		struct pollfd pfd[2] = {
-			{ .fd = pidfd, .events = POLLIN },
-			{ .fd = cancel_fd },	/* SB_HUNG_UP() */
-		};
-		uint64_t deadline = now_ns() + timeout_ms * 1000000ull;
-		int n;
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		int how = sb_wait_exit(pidfd, timeout_ms, cancel_fd);
 
-		for (;;) {
-			uint64_t now = now_ns();
-			/* rounded up: never early */
-			int left = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
-
-			n = poll(pfd, cancel_fd >= 0 ? 2 : 1, !timeout_ms ? -1 : left);
-			if (n > 0 && pfd[0].revents)
-				break;
-			if (n > 0) {
-				r->cancelled = true;
-				break;
-			}
-			if (n == 0) {
-				timed_out = true;
-				break;
-			}
-			if (errno != EINTR)
-				break;
-		}
+		timed_out = how == SB_TIMED_OUT;
+		r->cancelled = how == SB_CANCELLED;
 		/*
 		 * crun may not have written the container's state yet, and
 		 * its kill then fails: again until crun run ends, for at most
@@ -1010,8 +987,7 @@ static int run_container(struct lnch_function *x, const struct lnch_invoke_opts 
 		 */
 		for (int i = 0; (timed_out || r->cancelled) && i < 50; i++) {
 			crun_cmd(crun, root, "kill", id, "KILL");
-			pfd[0].revents = 0;
-			if (poll(pfd, 1, 100) > 0)
+			if (poll(&pfd, 1, 100) > 0)
 				break;
 			if (i == 49)
 				kill(pid, SIGKILL);

@@ -438,43 +438,37 @@ bool sb_hung_up(int fd)
 	return fd >= 0 && poll(&p, 1, 0) > 0 && SB_HUNG_UP(p.revents);
 }
 
-int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, int cancel_fd, bool *timed_out,
-	    bool *cancelled, siginfo_t *si)
+int sb_wait_exit(int pidfd, unsigned int timeout_ms, int cancel_fd)
 {
 	struct pollfd pfd[2] = {
-		{ .fd = p->pidfd, .events = POLLIN },
+		{ .fd = pidfd, .events = POLLIN },
 		{ .fd = cancel_fd },	/* SB_HUNG_UP() */
 	};
 	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000;
-	int r, left = timeout_ms;
+	int r;
 
-	*timed_out = false;
-	*cancelled = false;
 	for (;;) {
-		r = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms > 0 ? left : -1);
-		if (r > 0 && pfd[0].revents)
-			break;
-		if (r > 0) {
-			*cancelled = true;
-			break;
-		}
-		if (r == 0) {
-			*timed_out = true;
-			break;
-		}
-		if (errno != EINTR)
-			break;
-		if (timeout_ms > 0) {
-			uint64_t now = now_ns();
+		uint64_t now = now_ns();
+		/* rounded up: never early */
+		int left = now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
 
-			if (now >= deadline) {
-				*timed_out = true;
-				break;
-			}
-			/* rounded up: never early */
-			left = (int)((deadline - now + 999999) / 1000000);
-		}
+		r = poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout_ms ? left : -1);
+		if (r > 0)
+			return pfd[0].revents ? SB_EXITED : SB_CANCELLED;
+		if (r == 0)
+			return SB_TIMED_OUT;
+		if (errno != EINTR)
+			return SB_EXITED;	/* the caller's wait says */
 	}
+}
+
+int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, int cancel_fd, bool *timed_out,
+	    bool *cancelled, siginfo_t *si)
+{
+	int how = sb_wait_exit(p->pidfd, timeout_ms > 0 ? timeout_ms : 0, cancel_fd);
+
+	*timed_out = how == SB_TIMED_OUT;
+	*cancelled = how == SB_CANCELLED;
 	if (*timed_out || *cancelled) {
 		/* the whole instance: the function and whatever it forked */
 		if (kill_fd < 0 || write(kill_fd, "1", 1) != 1)

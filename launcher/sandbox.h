@@ -87,6 +87,13 @@ int sb_wait(struct sb_process *p, int timeout_ms, int kill_fd, int cancel_fd, bo
  * these without being asked: a cancel fd is polled with events 0.
  */
 #define SB_HUNG_UP(ev) ((ev) & (POLLHUP | POLLERR | POLLNVAL))
+/*
+ * Wait until the process of @pidfd exits (SB_EXITED), @timeout_ms pass
+ * (0: no limit; SB_TIMED_OUT) or @cancel_fd (if not -1) hangs up
+ * (SB_CANCELLED), whichever comes first.  Reaps nothing.
+ */
+enum { SB_EXITED, SB_TIMED_OUT, SB_CANCELLED };
+int sb_wait_exit(int pidfd, unsigned int timeout_ms, int cancel_fd);
 /* Whether @fd (if not -1) has hung up already. */
 bool sb_hung_up(int fd);
 
