@@ -31,8 +31,8 @@ static void usage(FILE *f)
 		"usage: fnlaunch verify [--json] [--profiles DIR] BUNDLE\n"
 		"       fnlaunch run [--mode auto|process|container] [--no-fallback] [--timeout SECONDS]\n"
 		"                    [--name NAME] [--cgroup-root DIR] [--host-uid UID] [--host-gid GID]\n"
-		"                    [--classic-cgroup] [--classic-filter] [--crun PATH] [--profiles DIR]\n"
-		"                    [--report FILE]\n"
+		"                    [--classic-cgroup] [--classic-filter] [--classic-mounts] [--crun PATH]\n"
+		"                    [--profiles DIR] [--report FILE]\n"
 		"                    [--verbose] BUNDLE\n"
 		"       fnlaunch gc [--cgroup-root DIR] [--crun PATH]\n"
 		"       fnlaunch register [--socket PATH] [--mode M] [--concurrency N] [--timeout S]\n"
@@ -62,6 +62,8 @@ static void usage(FILE *f)
 		"          --host-uid UID, --host-gid GID  what the function's user maps to (default 65534)\n"
 		"          --classic-cgroup  mkdir(2)/rmdir(2) even where CGROUP_IOC_CREATE exists\n"
 		"          --classic-filter  a classic seccomp filter even where seccomp-eBPF exists\n"
+		"          --classic-mounts  copy this process's mounts and pivot_root() for each instance,\n"
+		"                          even where its mount namespace can be made from the rootfs alone\n"
 		"          --crun PATH     container mode's runtime (default crun)\n"
 		"          --report FILE   the run's result as JSON to FILE (- for stderr)\n"
 		"          --verbose       the mode, sandbox and timings on stderr\n"
@@ -203,6 +205,7 @@ static int cmd_run(int argc, char **argv)
 		{ "host-gid", required_argument, NULL, 'g' },
 		{ "classic-cgroup", no_argument, NULL, 'C' },
 		{ "classic-filter", no_argument, NULL, 'S' },
+		{ "classic-mounts", no_argument, NULL, 'M' },
 		{ "crun", required_argument, NULL, 'r' },
 		{ "profiles", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, 'R' },
@@ -263,6 +266,9 @@ static int cmd_run(int argc, char **argv)
 		case 'S':
 			opts.flags |= LNCH_RUN_CLASSIC_FILTER;
 			break;
+		case 'M':
+			opts.flags |= LNCH_RUN_CLASSIC_MOUNTS;
+			break;
 		case 'r':
 			opts.crun = optarg;
 			break;
@@ -289,14 +295,16 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (verbose && r->filter_note)
 		fprintf(stderr, "fnlaunch: classic filter: %s\n", r->filter_note);
+	if (verbose && r->mount_note)
+		fprintf(stderr, "fnlaunch: mounts copied: %s\n", r->mount_note);
 	if (r->fallback)
 		fprintf(stderr, "fnlaunch: %s: container mode: %s\n", argv[optind], r->fallback);
 	if (r->error)
 		fprintf(stderr, "fnlaunch: %s: %s\n", argv[optind], r->error);
 	if (verbose && r->started) {
 		if (r->mode == LNCH_MODE_PROCESS)
-			fprintf(stderr, "fnlaunch: process mode: cgroup %s, filter %s, Landlock ABI %d; started in %.3f ms, done in %.3f ms\n",
-				r->cgroup_mode, r->filter_mode, r->landlock_abi, r->start_ns / 1e6,
+			fprintf(stderr, "fnlaunch: process mode: cgroup %s, filter %s, mounts %s, Landlock ABI %d; started in %.3f ms, done in %.3f ms\n",
+				r->cgroup_mode, r->filter_mode, r->mount_mode, r->landlock_abi, r->start_ns / 1e6,
 				r->total_ns / 1e6);
 		else
 			fprintf(stderr, "fnlaunch: container mode: done in %.3f ms\n", r->total_ns / 1e6);

@@ -1610,7 +1610,7 @@ static void usage(FILE *f)
 		"                 [--max-instances N] [--max-queue N] [--queue-timeout MS] [--warm-pool N]\n"
 		"                 [--max-functions N] [--state-dir DIR | --no-state]\n"
 		"                 [--host-uid UID] [--host-gid GID] [--classic-cgroup] [--classic-filter]\n"
-		"                 [--verbose]\n"
+		"                 [--classic-mounts] [--verbose]\n"
 		"       fnlaunchd --help | --version\n"
 		"  --socket PATH       the API's Unix socket (default %s, mode 0600)\n"
 		"  --cgroup-root DIR   the launcher's cgroup (default: fnlaunch under the cgroup2 mount)\n"
@@ -1626,6 +1626,8 @@ static void usage(FILE *f)
 		"  --host-uid UID, --host-gid GID  what functions' users map to (default 65534)\n"
 		"  --classic-cgroup    mkdir(2)/rmdir(2) even where CGROUP_IOC_CREATE exists\n"
 		"  --classic-filter    classic seccomp filters even where seccomp-eBPF exists\n"
+		"  --classic-mounts    each instance copies the daemon's mounts and pivot_root()s, even where\n"
+		"                      its mount namespace can be made from the function's rootfs alone\n"
 		"  --verbose           log every invocation\n"
 		"It runs in the foreground, logs to standard error and stops on SIGTERM or SIGINT\n"
 		"(running invocations get up to %d s to end).\n",
@@ -1665,6 +1667,7 @@ int main(int argc, char **argv)
 		{ "host-gid", required_argument, NULL, 'g' },
 		{ "classic-cgroup", no_argument, NULL, 'C' },
 		{ "classic-filter", no_argument, NULL, 'F' },
+		{ "classic-mounts", no_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -1701,6 +1704,7 @@ int main(int argc, char **argv)
 		case 'g': d.ro.host_gid = number("host-gid", optarg, 1, UINT32_MAX - 1); break;
 		case 'C': d.ro.flags |= LNCH_RUN_CLASSIC_CGROUP; break;
 		case 'F': d.ro.flags |= LNCH_RUN_CLASSIC_FILTER; break;
+		case 'M': d.ro.flags |= LNCH_RUN_CLASSIC_MOUNTS; break;
 		case 'v': verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("fnlaunchd %s\n", lnch_version()); return 0;
@@ -1736,12 +1740,15 @@ int main(int argc, char **argv)
 		logf_("probing the kernel: %s", strerror(-ret));
 		return 1;
 	}
-	logf_("kernel: cgroups %s, seccomp filters %s, Landlock ABI %d, crun %s",
+	logf_("kernel: cgroups %s, seccomp filters %s, mount namespaces %s, Landlock ABI %d, crun %s",
 	      d.probe.batch_cgroups ? "CGROUP_IOC_CREATE" : "mkdir(2)/rmdir(2)",
-	      d.probe.seccomp_ebpf ? "seccomp-eBPF" : "classic", d.probe.landlock_abi,
-	      d.probe.crun ? "found" : "not found (container mode cannot run)");
+	      d.probe.seccomp_ebpf ? "seccomp-eBPF" : "classic",
+	      d.probe.tree_namespaces ? "from the rootfs (OPEN_TREE_NAMESPACE)" : "copied",
+	      d.probe.landlock_abi, d.probe.crun ? "found" : "not found (container mode cannot run)");
 	if (d.probe.filter_note[0])
 		logf_("  no seccomp-eBPF: %s", d.probe.filter_note);
+	if (d.probe.mount_note[0])
+		logf_("  mount namespaces copied: %s", d.probe.mount_note);
 	if (!d.probe.landlock_abi)
 		logf_("  no Landlock: process mode refuses to run");
 

@@ -139,6 +139,9 @@ enum lnch_mode {
 #define LNCH_RUN_CLASSIC_CGROUP	(1u << 0)	/* mkdir(2)/rmdir(2), not CGROUP_IOC_* */
 #define LNCH_RUN_CLASSIC_FILTER	(1u << 1)	/* a classic filter, not seccomp-eBPF */
 #define LNCH_RUN_NO_FALLBACK	(1u << 2)	/* AUTO: refuse what process mode cannot run */
+/* each instance copies the caller's mounts and pivot_root()s, even where
+ * an instance's mount namespace can be made from the function's tree */
+#define LNCH_RUN_CLASSIC_MOUNTS	(1u << 3)
 
 /*
  * Options of lnch_run().  @sz is sizeof(struct lnch_run_opts) as the
@@ -185,6 +188,10 @@ struct lnch_result {
 	uint64_t start_ns;		/* lnch_run() to the function's execve() */
 	uint64_t total_ns;		/* lnch_run() to its teardown's end */
 	bool cancelled;			/* killed: lnch_invoke_opts.cancel_fd hung up */
+	/* "tree" (a mount namespace made from the function's tree) or
+	 * "copy" (of the launcher's mounts, then pivot_root()) */
+	const char *mount_mode;
+	char *mount_note;		/* "copy": why */
 };
 
 /*
@@ -294,6 +301,10 @@ struct lnch_probe {
 	bool crun;			/* container mode's runtime answers --version */
 	char cgroup_note[256];		/* why not batch_cgroups */
 	char filter_note[256];		/* why not seccomp_ebpf */
+	/* an instance's mount namespace made from its function's tree
+	 * (open_tree(OPEN_TREE_NAMESPACE)), else a copy of the launcher's */
+	bool tree_namespaces;
+	char mount_note[256];		/* why not tree_namespaces */
 	size_t :0;
 };
 

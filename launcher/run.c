@@ -62,6 +62,11 @@ struct lnch_function {
 	int landlock_abi, last_cap;
 	unsigned int dev_mask;
 	bool has_tmp;
+	/* the function's tree and user namespace (sb_tree_prepare(),
+	 * sb_userns()); -1 both: each instance copies the caller's mounts */
+	int tree_fd, userns_fd;
+	const char *mount_mode;		/* "tree" or "copy" */
+	char mount_note[ERR_LEN];	/* "copy": why */
 	char pin_dir[PATH_MAX];		/* the egress policy's links, or "" */
 	pid_t opener;			/* the process that attached them */
 	/* the warm pool (o.warm_pool > 0): instance cgroups made ahead, and
@@ -73,9 +78,11 @@ struct lnch_function {
 	char err[ERR_LEN];
 };
 
-/* One instance cgroup of the warm pool. */
+/* One instance cgroup of the warm pool, and the mount namespace made
+ * with it from the function's tree (-1: none). */
 struct pool_cg {
 	int fd;
+	int mntns;
 	char name[64];
 };
 
@@ -484,6 +491,45 @@ static int last_cap(void)
 	return v > 0 && v < 64 ? v : 63;
 }
 
+/*
+ * The function's tree and user namespace, where the kernel can make an
+ * instance's mount namespace from the tree; else each instance copies the
+ * caller's mounts (mount_note says why).
+ */
+static void prepare_tree(struct lnch_function *x)
+{
+	const struct lnch_config *c = &x->g.v->config;
+	char why[ERR_LEN];
+	int ns;
+
+	x->mount_mode = "copy";
+	if (x->o.flags & LNCH_RUN_CLASSIC_MOUNTS) {
+		snprintf(x->mount_note, sizeof(x->mount_note), "LNCH_RUN_CLASSIC_MOUNTS");
+		return;
+	}
+	x->tree_fd = sb_tree_prepare(x->rootfs, x->dev_mask, why, sizeof(why));
+	if (x->tree_fd < 0)
+		goto copy;
+	ns = sb_tree_ns(x->tree_fd);
+	if (ns < 0) {
+		snprintf(why, sizeof(why), "open_tree(OPEN_TREE_NAMESPACE): %s%s", strerror(-ns),
+			 ns == -EINVAL ? " (a kernel without it)" : "");
+		goto copy;
+	}
+	close(ns);
+	x->userns_fd = sb_userns(c->uid, c->gid, x->o.host_uid ? x->o.host_uid : DEFAULT_HOST_ID,
+				 x->o.host_gid ? x->o.host_gid : DEFAULT_HOST_ID, why, sizeof(why));
+	if (x->userns_fd < 0)
+		goto copy;
+	x->mount_mode = "tree";
+	return;
+copy:
+	snprintf(x->mount_note, sizeof(x->mount_note), "%s", why);
+	if (x->tree_fd >= 0)
+		close(x->tree_fd);
+	x->tree_fd = x->userns_fd = -1;
+}
+
 /* Everything process mode needs before its first instance. */
 static int prepare_process(struct lnch_function *x)
 {
@@ -514,6 +560,7 @@ static int prepare_process(struct lnch_function *x)
 			 "classic" : "batch";
 	cgroup_seeds(x);
 	dev_files(x);
+	prepare_tree(x);
 	if (x->o.warm_pool) {
 		x->ready = calloc(x->o.warm_pool, sizeof(*x->ready));
 		x->used = calloc(2 * x->o.warm_pool, sizeof(*x->used));
@@ -616,8 +663,8 @@ static bool pool_on(const struct lnch_function *x)
 	return x->ready && getpid() == x->pool_owner;
 }
 
-/* A cgroup made ahead: 0 with *@fd and @name set, or -ENOENT. */
-static int pool_take(struct lnch_function *x, int *fd, char *name, size_t len)
+/* A cgroup made ahead: 0 with *@fd, *@mntns and @name set, or -ENOENT. */
+static int pool_take(struct lnch_function *x, int *fd, int *mntns, char *name, size_t len)
 {
 	int ret = -ENOENT;
 
@@ -628,6 +675,7 @@ static int pool_take(struct lnch_function *x, int *fd, char *name, size_t len)
 		struct pool_cg *c = &x->ready[--x->nr_ready];
 
 		*fd = c->fd;
+		*mntns = c->mntns;
 		snprintf(name, len, "%s", c->name);
 		ret = 0;
 	}
@@ -636,9 +684,9 @@ static int pool_take(struct lnch_function *x, int *fd, char *name, size_t len)
 }
 
 /*
- * Remove the @n empty cgroups @v in one batch, closing them; where the
- * batch fails, one by one, so that one busy cgroup does not keep the
- * others.  Returns 0 or the first error.
+ * Remove the @n empty cgroups @v in one batch, closing them and their
+ * mount namespaces; where the batch fails, one by one, so that one busy
+ * cgroup does not keep the others.  Returns 0 or the first error.
  */
 static int pool_destroy(struct lnch_function *x, struct pool_cg *v, unsigned int n)
 {
@@ -668,19 +716,24 @@ static int pool_destroy(struct lnch_function *x, struct pool_cg *v, unsigned int
 				ret = d;
 		}
 	}
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		close(v[i].fd);
+		if (v[i].mntns >= 0)
+			close(v[i].mntns);
+	}
 	free(names);
 	free(fds);
 	return ret;
 }
 
 /*
- * An instance's cgroup, empty: kept to be removed in a batch with others
- * (lnch_function_refill(), or here once 2 x warm_pool have gathered), or
- * removed at once without a pool.
+ * An instance's cgroup, empty, and its mount namespace (-1: none): kept
+ * to be removed in a batch with others (lnch_function_refill(), or here
+ * once 2 x warm_pool have gathered), or removed at once without a pool.
+ * The namespace's teardown waits for an RCU grace period: off the
+ * invocation's path with a pool.
  */
-static int pool_put_used(struct lnch_function *x, int fd, const char *name)
+static int pool_put_used(struct lnch_function *x, int fd, int mntns, const char *name)
 {
 	struct pool_cg one, *batch;
 	unsigned int n;
@@ -688,6 +741,7 @@ static int pool_put_used(struct lnch_function *x, int fd, const char *name)
 
 	snprintf(one.name, sizeof(one.name), "%s", name);
 	one.fd = fd;
+	one.mntns = mntns;
 	if (!pool_on(x))
 		return pool_destroy(x, &one, 1);
 	pthread_mutex_lock(&x->pool_lock);
@@ -764,10 +818,16 @@ int lnch_function_refill(struct lnch_function *x, unsigned int *made, unsigned i
 		ret = cgb_create(x->fn_fd, names, want, x->seeds, x->nr_seeds, 0, x->cgflags, fds,
 				 &cerr);
 	}
+	/* each with its instance's mount namespace; one that fails is made
+	 * again by the instance, which reports why */
+	for (unsigned int i = 0; !ret && i < want; i++)
+		batch[i].mntns = x->tree_fd >= 0 ? sb_tree_ns(x->tree_fd) : -1;
 	pthread_mutex_lock(&x->pool_lock);
 	x->nr_making -= want;
 	for (unsigned int i = 0; !ret && i < want; i++) {
 		batch[i].fd = fds[i];
+		if (batch[i].mntns < 0)
+			batch[i].mntns = -1;
 		x->ready[x->nr_ready++] = batch[i];
 	}
 	pthread_mutex_unlock(&x->pool_lock);
@@ -802,11 +862,17 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	struct cgb_error cerr = { -1, -1 };
 	struct sb_process p = { .pidfd = -1 };
 	char **argv = NULL;
-	int cg_fd = -1, kill_fd = -1, ret, d;
+	int cg_fd = -1, kill_fd = -1, mntns_fd = -1, ret, d;
 	bool timed_out;
 	siginfo_t si;
 
 	r->mode = LNCH_MODE_PROCESS;
+	r->mount_mode = x->mount_mode;
+	if (x->mount_note[0]) {
+		r->mount_note = strdup(x->mount_note);
+		if (!r->mount_note)
+			return cfail(err, -ENOMEM, "out of memory");
+	}
 	r->cgroup_mode = x->cgroup_mode;
 	r->filter_mode = x->filter.mode;
 	r->landlock_abi = x->landlock_abi;
@@ -839,7 +905,7 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 		memcpy(argv, x->argv, n * sizeof(*argv));
 		memcpy(argv + n, io->args, m * sizeof(*argv));
 	}
-	if (!pool_take(x, &cg_fd, iname, sizeof(iname))) {
+	if (!pool_take(x, &cg_fd, &mntns_fd, iname, sizeof(iname))) {
 		ret = 0;
 	} else {
 		instance_name(iname, sizeof(iname));
@@ -859,6 +925,15 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 		return ret;
 	}
 	kill_fd = openat(cg_fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+	if (x->tree_fd >= 0 && mntns_fd < 0) {
+		mntns_fd = sb_tree_ns(x->tree_fd);
+		if (mntns_fd < 0) {
+			ret = cfail(err, mntns_fd, "the instance's mount namespace: %s",
+				    strerror(-mntns_fd));
+			mntns_fd = -1;
+			goto teardown;
+		}
+	}
 
 	in.rootfs = x->rootfs;
 	in.path = x->g.v->executable;
@@ -878,6 +953,8 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	in.last_cap = x->last_cap;
 	in.netns = x->g.netns;
 	in.filter = &x->filter;
+	in.mntns_fd = mntns_fd;
+	in.userns_fd = x->userns_fd;
 
 	ret = sb_spawn(&in, &p, err, ERR_LEN);
 	if (!ret) {
@@ -899,9 +976,12 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	}
 	empty_cgroup(cg_fd);
 	r->oom_killed = saw_oom_kill(cg_fd);
+teardown:
 	if (kill_fd >= 0)
 		close(kill_fd);
-	d = pool_put_used(x, cg_fd, iname);
+	/* held to here, the mount namespace is torn down with the cgroup,
+	 * not in the instance's exit */
+	d = pool_put_used(x, cg_fd, mntns_fd, iname);
 	if (d && !ret)
 		ret = cfail(err, d, "%s/%s: destroying the instance's cgroup: %s", x->fn_path, iname,
 			   strerror(-d));
@@ -1041,10 +1121,16 @@ void lnch_function_close(struct lnch_function *x)
 		pool_destroy(x, x->used, x->nr_used);
 	} else if (x->ready) {
 		/* a fork's copy: the cgroups are the opener's to remove */
-		for (unsigned int i = 0; i < x->nr_ready; i++)
+		for (unsigned int i = 0; i < x->nr_ready; i++) {
 			close(x->ready[i].fd);
-		for (unsigned int i = 0; i < x->nr_used; i++)
+			if (x->ready[i].mntns >= 0)
+				close(x->ready[i].mntns);
+		}
+		for (unsigned int i = 0; i < x->nr_used; i++) {
 			close(x->used[i].fd);
+			if (x->used[i].mntns >= 0)
+				close(x->used[i].mntns);
+		}
 	}
 	if (x->ready)
 		pthread_mutex_destroy(&x->pool_lock);
@@ -1054,6 +1140,10 @@ void lnch_function_close(struct lnch_function *x)
 	lnch_filter_release(&x->filter);
 	if (x->fn_fd >= 0)
 		close(x->fn_fd);
+	if (x->tree_fd >= 0)
+		close(x->tree_fd);
+	if (x->userns_fd >= 0)
+		close(x->userns_fd);
 	free(x->argv);
 	free(x->envp);
 	free(x->fallback);
@@ -1118,6 +1208,7 @@ int lnch_function_open(const char *bundle, const struct lnch_run_opts *opts,
 	if (!x)
 		return -ENOMEM;
 	x->fn_fd = -1;
+	x->tree_fd = x->userns_fd = -1;
 	x->filter.prog_fd = -1;
 	x->o.sz = sizeof(x->o);
 	if (opts) {
@@ -1133,7 +1224,7 @@ int lnch_function_open(const char *bundle, const struct lnch_run_opts *opts,
 		x->o.sz = sizeof(x->o);
 		if (x->o.mode > LNCH_MODE_CONTAINER || x->o.warm_pool > LNCH_WARM_POOL_MAX ||
 		    (x->o.flags & ~(LNCH_RUN_CLASSIC_CGROUP | LNCH_RUN_CLASSIC_FILTER |
-				    LNCH_RUN_NO_FALLBACK)))
+				    LNCH_RUN_NO_FALLBACK | LNCH_RUN_CLASSIC_MOUNTS)))
 			goto out_free;
 	}
 	ret = gate_open(&x->g, bundle, x->o.profile_dir);
@@ -1305,6 +1396,7 @@ void lnch_result_free(struct lnch_result *r)
 		return;
 	free(r->fallback);
 	free(r->filter_note);
+	free(r->mount_note);
 	free(r->error);
 	free(r);
 }
@@ -1343,6 +1435,10 @@ char *lnch_result_json(const struct lnch_result *r)
 		json_object_object_add(o, "filter", json_object_new_string(r->filter_mode));
 	if (r->filter_note)
 		json_object_object_add(o, "filter_note", json_object_new_string(r->filter_note));
+	if (r->mount_mode)
+		json_object_object_add(o, "mounts", json_object_new_string(r->mount_mode));
+	if (r->mount_note)
+		json_object_object_add(o, "mount_note", json_object_new_string(r->mount_note));
 	if (r->mode == LNCH_MODE_PROCESS)
 		json_object_object_add(o, "landlock_abi", json_object_new_int(r->landlock_abi));
 	if (r->start_ns)
@@ -1387,6 +1483,7 @@ int lnch_probe(const char *cgroup_root, const char *crun, struct lnch_probe *p)
 	if (q.seccomp_ebpf)
 		q.filter_note[0] = 0;
 	q.landlock_abi = sb_landlock_abi();
+	q.tree_namespaces = !sb_tree_probe(q.mount_note, sizeof(q.mount_note));
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -3,23 +3,29 @@
  * Process mode: start one instance of a verified function as a sandboxed
  * process.  The parent prepares everything that allocates (paths, argv,
  * the filter) and then clone3()s the child straight into the instance's
- * cgroup (CLONE_INTO_CGROUP) in new user, PID, IPC, UTS and mount
- * namespaces, and a new network namespace when the bundle asks for one.
- * The child makes raw system calls only, in this order:
+ * cgroup (CLONE_INTO_CGROUP) in new PID, IPC and UTS namespaces, and a
+ * new network namespace when the bundle asks for one.
  *
- *   1. wait until the parent has written its uid_map and gid_map (the
- *      function's uid and gid map to an unprivileged host uid and gid);
- *      in a new network namespace, bring its loopback up;
- *   2. make every mount private, bind the rootfs onto itself, make that
- *      tree read-only, nosuid and nodev (mount_setattr(), recursively),
- *      mount a private tmpfs (nosuid, nodev, noexec) on its /tmp and bind
- *      the host's /dev/null, /dev/zero, /dev/full, /dev/random and
- *      /dev/urandom over the files of those names the rootfs has;
- *   3. pivot_root() into it and detach the old root;
- *   4. set the hostname; lock the securebits (no root privileges on
- *      execve(), no ambient capabilities), empty the bounding set, drop
- *      supplementary groups, take the function's gid and uid and empty
- *      the capability sets;
+ * Where the kernel has open_tree(OPEN_TREE_NAMESPACE) (Linux 7.3 has), the
+ * function's files are prepared once (sb_tree_prepare()): a detached copy
+ * of its rootfs, private, read-only, nosuid and nodev, with the host's
+ * /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom bound
+ * over the files of those names the rootfs has; and so is its user
+ * namespace (sb_userns()), in which the function's uid and gid map to an
+ * unprivileged host uid and gid.  Each instance gets a mount namespace
+ * holding only a copy of that tree (sb_tree_ns()): no copy of the
+ * caller's mounts to make private, pivot away from and detach, which is
+ * most of what a sandbox costs to start and end.  The child makes raw
+ * system calls only, in this order:
+ *
+ *   1. in a new network namespace, bring its loopback up;
+ *   2. enter the instance's mount namespace (setns()), and mount a
+ *      private tmpfs (nosuid, nodev, noexec) on its /tmp;
+ *   3. set the hostname, and enter the function's user namespace, with
+ *      every capability in it and none outside;
+ *   4. lock the securebits (no root privileges on execve(), no ambient
+ *      capabilities), empty the bounding set, drop supplementary groups,
+ *      take the function's gid and uid and empty the capability sets;
  *   5. no_new_privs, then a Landlock domain: the rootfs read and execute
  *      only, /tmp read and write but not execute, the device files read
  *      and write; TCP bind refused (ABI 4); signals and abstract Unix
@@ -27,6 +33,19 @@
  *   6. every descriptor but 0-2 closed on exec;
  *   7. the function's seccomp filter (filter.c), and execve(), which the
  *      function's profile must allow.
+ *
+ * The namespaces made at clone3() then belong to the caller's user
+ * namespace, in which the function has no capability; the mount
+ * namespace too, so it cannot change a mount either.
+ *
+ * On older kernels (or with LNCH_RUN_CLASSIC_MOUNTS) the clone3() also
+ * makes a new user and mount namespace, and steps 2 and 3 are instead:
+ * make every mount private, bind the rootfs onto itself, make that tree
+ * read-only, nosuid and nodev (mount_setattr(), recursively), mount the
+ * tmpfs and bind the device files; pivot_root() into it and detach the
+ * old root; set the hostname.  The parent writes the new user
+ * namespace's uid_map and gid_map meanwhile, and the child waits for
+ * them before it takes the function's ids in step 4.
  *
  * A step that fails writes (step, errno) to a close-on-exec pipe and the
  * child exits 127; the parent reads EOF when execve() succeeded.
@@ -54,6 +73,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
@@ -71,6 +91,11 @@
 #define LL_SCOPE_ABSTRACT_UNIX_SOCKET	(1ULL << 0)
 #define LL_SCOPE_SIGNAL			(1ULL << 1)
 #define LL_RULE_PATH_BENEATH		1
+
+/* open_tree() flag of newer kernels (7.3 has it), beyond bookworm's headers */
+#ifndef OPEN_TREE_NAMESPACE
+#define OPEN_TREE_NAMESPACE		(1 << 1)
+#endif
 
 struct ll_ruleset_attr {
 	__u64 handled_access_fs;
@@ -99,6 +124,8 @@ static const char *const step_names[] = {
 	[SB_STEP_LANDLOCK] = "restricting the instance with Landlock",
 	[SB_STEP_SECCOMP] = "installing the seccomp filter",
 	[SB_STEP_EXEC] = "execve() of the function",
+	[SB_STEP_SETNS] = "entering the instance's mount namespace",
+	[SB_STEP_USERNS] = "entering the function's user namespace",
 };
 
 const char *sb_step_name(int step)
@@ -163,35 +190,50 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 		close(fd);
 	}
 
-	e.step = SB_STEP_PRIVATE;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		goto fail;
-	e.step = SB_STEP_BIND_ROOT;
-	if (mount(in->rootfs, in->rootfs, NULL, MS_BIND | MS_REC, NULL) || chdir(in->rootfs))
-		goto fail;
-	e.step = SB_STEP_RDONLY;
-	if (mount_setattr(AT_FDCWD, ".", AT_RECURSIVE, &ma, sizeof(ma)))
-		goto fail;
-	e.step = SB_STEP_TMP;
-	if (in->has_tmp && mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				 in->tmp_opts))
-		goto fail;
-	e.step = SB_STEP_DEV;
-	for (unsigned int i = 0; i < sizeof(dev_files) / sizeof(dev_files[0]); i++) {
-		char host[32] = "/dev/", in_root[32] = "dev/";
+	if (in->mntns_fd >= 0) {
+		/* the function's tree, copied for this instance: nothing to undo */
+		e.step = SB_STEP_SETNS;
+		if (setns(in->mntns_fd, CLONE_NEWNS))
+			goto fail;
+		e.step = SB_STEP_TMP;
+		if (in->has_tmp && mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					 in->tmp_opts))
+			goto fail;
+	} else {
+		e.step = SB_STEP_PRIVATE;
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			goto fail;
+		e.step = SB_STEP_BIND_ROOT;
+		if (mount(in->rootfs, in->rootfs, NULL, MS_BIND | MS_REC, NULL) || chdir(in->rootfs))
+			goto fail;
+		e.step = SB_STEP_RDONLY;
+		if (mount_setattr(AT_FDCWD, ".", AT_RECURSIVE, &ma, sizeof(ma)))
+			goto fail;
+		e.step = SB_STEP_TMP;
+		if (in->has_tmp && mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					 in->tmp_opts))
+			goto fail;
+		e.step = SB_STEP_DEV;
+		for (unsigned int i = 0; i < sizeof(dev_files) / sizeof(dev_files[0]); i++) {
+			char host[32] = "/dev/", in_root[32] = "dev/";
 
-		if (!(in->dev_mask & (1u << i)))
-			continue;
-		strcat(host, dev_files[i]);
-		strcat(in_root, dev_files[i]);
-		if (mount(host, in_root, NULL, MS_BIND, NULL))
+			if (!(in->dev_mask & (1u << i)))
+				continue;
+			strcat(host, dev_files[i]);
+			strcat(in_root, dev_files[i]);
+			if (mount(host, in_root, NULL, MS_BIND, NULL))
+				goto fail;
+		}
+		e.step = SB_STEP_PIVOT;
+		if (syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
 			goto fail;
 	}
-	e.step = SB_STEP_PIVOT;
-	if (syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) || chdir("/"))
-		goto fail;
 	e.step = SB_STEP_HOSTNAME;
 	if (sethostname(in->hostname, strlen(in->hostname)))
+		goto fail;
+	/* every capability in it, and none outside: the steps below drop them */
+	e.step = SB_STEP_USERNS;
+	if (in->userns_fd >= 0 && setns(in->userns_fd, CLONE_NEWUSER))
 		goto fail;
 
 	e.step = SB_STEP_CAPS;
@@ -208,9 +250,11 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 	 * ids below need them.
 	 */
 	e.step = SB_STEP_SYNC;
-	if (read(sync_fd, &c, 1) != 1)
-		goto fail_einval;
-	close(sync_fd);
+	if (sync_fd >= 0) {
+		if (read(sync_fd, &c, 1) != 1)
+			goto fail_einval;
+		close(sync_fd);
+	}
 	e.step = SB_STEP_CREDS;
 	/*
 	 * Not glibc's setgroups()/setres[ug]id(): in a multi-threaded caller
@@ -338,15 +382,178 @@ static int write_file(pid_t pid, const char *name, const char *text)
 	return sb_write_at(AT_FDCWD, path, text);
 }
 
-int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size_t errlen)
+/* @fd, moved above the standard streams the child dup2()s onto */
+static int above_stdio(int fd)
+{
+	int d;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	d = d < 0 ? -errno : d;
+	close(fd);
+	return d;
+}
+
+int sb_tree_prepare(const char *rootfs, unsigned int dev_mask, char *err, size_t errlen)
+{
+	struct mount_attr ma = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		.propagation = MS_PRIVATE,
+	};
+	/* the rootfs's own files, not what its symlinks or mounts lead to */
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	int tree, ret;
+
+	tree = open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "open_tree(%s, OPEN_TREE_CLONE): %s", rootfs, strerror(-ret));
+		return ret;
+	}
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &ma, sizeof(ma))) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: making the copy read-only and private: %s", rootfs,
+			 strerror(-ret));
+		goto fail;
+	}
+	for (unsigned int i = 0; i < sizeof(dev_files) / sizeof(dev_files[0]); i++) {
+		char host[32] = "/dev/", in_root[32] = "dev/";
+		int dev, to;
+
+		if (!(dev_mask & (1u << i)))
+			continue;
+		strcat(host, dev_files[i]);
+		strcat(in_root, dev_files[i]);
+		to = syscall(SYS_openat2, tree, in_root, &how, sizeof(how));
+		if (to < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "%s/%s: %s", rootfs, in_root, strerror(-ret));
+			goto fail;
+		}
+		dev = open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		ret = dev < 0 ? -errno : 0;
+		if (!ret && move_mount(dev, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
+			ret = -errno;
+		if (dev >= 0)
+			close(dev);
+		close(to);
+		if (ret) {
+			snprintf(err, errlen, "binding %s over %s/%s: %s", host, rootfs, in_root,
+				 strerror(-ret));
+			goto fail;
+		}
+	}
+	ret = above_stdio(tree);
+	if (ret < 0)
+		snprintf(err, errlen, "fcntl(F_DUPFD_CLOEXEC): %s", strerror(-ret));
+	return ret;
+fail:
+	close(tree);
+	return ret;
+}
+
+int sb_tree_ns(int tree_fd)
+{
+	int fd = open_tree(tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE | OPEN_TREE_NAMESPACE |
+			   OPEN_TREE_CLOEXEC);
+
+	return fd < 0 ? -errno : above_stdio(fd);
+}
+
+int sb_tree_probe(char *note, size_t len)
+{
+	int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_NAMESPACE | OPEN_TREE_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(note, len,
+			 "open_tree(OPEN_TREE_NAMESPACE): %s: each instance copies the launcher's mounts and pivot_root()s",
+			 strerror(errno));
+		return -1;
+	}
+	close(fd);
+	note[0] = 0;
+	return 0;
+}
+
+int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigned int host_gid,
+	      char *err, size_t errlen)
 {
 	struct clone_args ca = {
-		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD | CLONE_NEWUSER | CLONE_NEWPID |
-			 CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | (in->netns ? CLONE_NEWNET : 0),
+		.flags = CLONE_NEWUSER | CLONE_PIDFD,
+		.exit_signal = SIGCHLD,
+	};
+	int hold[2], pidfd = -1, fd = -1, ret;
+	char path[64], map[64];
+	pid_t pid;
+
+	/* a child that only holds the namespace until it is opened */
+	if (pipe2(hold, O_CLOEXEC)) {
+		ret = -errno;
+		snprintf(err, errlen, "pipe2: %s", strerror(-ret));
+		return ret;
+	}
+	ca.pidfd = (uintptr_t)&pidfd;
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		char c;
+
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0);
+	}
+	close(hold[0]);
+	if (pid < 0) {
+		ret = -errno;
+		close(hold[1]);
+		snprintf(err, errlen, "clone3(CLONE_NEWUSER): %s", strerror(-ret));
+		return ret;
+	}
+	snprintf(map, sizeof(map), "%u %u 1\n", uid, host_uid);
+	ret = write_file(pid, "uid_map", map);
+	if (!ret) {
+		snprintf(map, sizeof(map), "%u %u 1\n", gid, host_gid);
+		ret = write_file(pid, "gid_map", map);
+	}
+	if (!ret) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ret = fd < 0 ? -errno : 0;
+	}
+	close(hold[1]);
+	while (waitid(P_PIDFD, pidfd, NULL, WEXITED) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+	if (ret) {
+		snprintf(err, errlen, "the function's user namespace (%u -> %u, %u -> %u): %s", uid,
+			 host_uid, gid, host_gid, strerror(-ret));
+		return ret;
+	}
+	ret = above_stdio(fd);
+	if (ret < 0)
+		snprintf(err, errlen, "fcntl(F_DUPFD_CLOEXEC): %s", strerror(-ret));
+	return ret;
+}
+
+int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size_t errlen)
+{
+	/*
+	 * With the function's tree and user namespace, the namespaces made
+	 * here belong to the caller's user namespace, and the child enters
+	 * the two others; without, they belong to a new one.
+	 */
+	bool tree = in->mntns_fd >= 0;
+	struct clone_args ca = {
+		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWIPC |
+			 CLONE_NEWUTS | (tree ? 0 : CLONE_NEWUSER | CLONE_NEWNS) |
+			 (in->netns ? CLONE_NEWNET : 0),
 		.exit_signal = SIGCHLD,
 		.cgroup = in->cgroup_fd,
 	};
-	int sync[2], errp[2], pidfd = -1, ret;
+	int sync[2] = { -1, -1 }, errp[2], pidfd = -1, ret;
 	char map[64];
 	struct sb_error e;
 	ssize_t n;
@@ -354,7 +561,7 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 
 	p->pidfd = -1;
 	ca.pidfd = (uintptr_t)&pidfd;
-	if (pipe2(sync, O_CLOEXEC)) {
+	if (!tree && pipe2(sync, O_CLOEXEC)) {
 		ret = -errno;
 		snprintf(err, errlen, "pipe2: %s", strerror(-ret));
 		return ret;
@@ -362,39 +569,46 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 	if (pipe2(errp, O_CLOEXEC)) {
 		ret = -errno;
 		snprintf(err, errlen, "pipe2: %s", strerror(-ret));
-		close(sync[0]);
-		close(sync[1]);
+		if (!tree) {
+			close(sync[0]);
+			close(sync[1]);
+		}
 		return ret;
 	}
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
-		close(sync[1]);
+		if (!tree)
+			close(sync[1]);
 		close(errp[0]);
 		child(in, sync[0], errp[1]);
 	}
 	ret = pid < 0 ? -errno : 0;
 	close(errp[1]);
 	if (ret) {
-		close(sync[0]);
-		snprintf(err, errlen, "clone3(CLONE_INTO_CGROUP | CLONE_NEWUSER | CLONE_NEWPID | ...): %s",
+		if (!tree)
+			close(sync[0]);
+		snprintf(err, errlen, "clone3(CLONE_INTO_CGROUP | CLONE_NEWPID | ...): %s",
 			 strerror(-ret));
 		goto out;
 	}
 	p->pid = pid;
 	p->pidfd = pidfd;
-	snprintf(map, sizeof(map), "%u %u 1\n", in->uid, in->host_uid);
-	ret = write_file(pid, "uid_map", map);
-	if (!ret) {
-		snprintf(map, sizeof(map), "%u %u 1\n", in->gid, in->host_gid);
-		ret = write_file(pid, "gid_map", map);
+	if (!tree) {
+		snprintf(map, sizeof(map), "%u %u 1\n", in->uid, in->host_uid);
+		ret = write_file(pid, "uid_map", map);
+		if (!ret) {
+			snprintf(map, sizeof(map), "%u %u 1\n", in->gid, in->host_gid);
+			ret = write_file(pid, "gid_map", map);
+		}
+		/*
+		 * The child mounts while the maps are written, and may have
+		 * failed meanwhile: sync[0], still open here, keeps this write
+		 * from SIGPIPE.
+		 */
+		if (!ret && write(sync[1], "g", 1) != 1)
+			ret = -errno;
+		close(sync[0]);
 	}
-	/*
-	 * The child mounts while the maps are written, and may have failed
-	 * meanwhile: sync[0], still open here, keeps this write from SIGPIPE.
-	 */
-	if (!ret && write(sync[1], "g", 1) != 1)
-		ret = -errno;
-	close(sync[0]);
 	if (ret) {
 		/* the child, if it waits, sees EOF and says so (SB_STEP_SYNC) */
 		close(sync[1]);

@@ -26,6 +26,8 @@ enum sb_step {
 	SB_STEP_LANDLOCK,
 	SB_STEP_SECCOMP,
 	SB_STEP_EXEC,
+	SB_STEP_SETNS,
+	SB_STEP_USERNS,
 	SB_STEP_MAX,
 };
 
@@ -52,6 +54,13 @@ struct sb_instance {
 	int last_cap;			/* /proc/sys/kernel/cap_last_cap (63 if unknown) */
 	bool netns;			/* a new network namespace, loopback up */
 	const struct lnch_filter *filter;	/* the function's seccomp filter */
+	/*
+	 * >= 0: the instance's mount namespace (sb_tree_ns()), which the
+	 * child enters instead of copying the caller's and pivoting, and the
+	 * function's user namespace (sb_userns()), which it enters after it;
+	 * -1 both: a new mount and user namespace made at clone3().
+	 */
+	int mntns_fd, userns_fd;
 };
 
 struct sb_process {
@@ -61,6 +70,29 @@ struct sb_process {
 	int failed_step;
 };
 
+/*
+ * The function's tree: a detached recursive copy of @rootfs, private,
+ * read-only, nosuid and nodev, with the host's device files of @dev_mask
+ * (see sb_instance) bound over the rootfs's.  Returns its fd, or -errno
+ * with the reason in @err.
+ */
+int sb_tree_prepare(const char *rootfs, unsigned int dev_mask, char *err, size_t errlen);
+/*
+ * A new mount namespace holding a copy of @tree_fd's tree, for one
+ * instance (open_tree(OPEN_TREE_NAMESPACE)).  Returns its fd or -errno
+ * (-EINVAL: a kernel without it).  Closing the fd tears it down once the
+ * instance is gone.
+ */
+int sb_tree_ns(int tree_fd);
+/* Whether the kernel has sb_tree_ns(): 0, or -1 with the reason in @note. */
+int sb_tree_probe(char *note, size_t len);
+/*
+ * A user namespace in which @uid and @gid map to @host_uid and @host_gid,
+ * for every instance of a function.  Returns its fd, or -errno with the
+ * reason in @err.
+ */
+int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigned int host_gid,
+	      char *err, size_t errlen);
 /* Write @text to @name (openat(@dfd)); 0 or -errno. */
 int sb_write_at(int dfd, const char *name, const char *text);
 /* The Landlock ABI of the running kernel, 0 if it has none. */

@@ -18,6 +18,11 @@
  *              refills and empties in batches (lnch_function_refill())
  *              after each instance and every 100 ms, as fnlaunchd's does,
  *              full when the timing starts
+ *   process-copy, process-pool-copy  process and process-pool with
+ *              LNCH_RUN_CLASSIC_MOUNTS: each instance copies the launcher's
+ *              mounts and pivot_root()s, as on kernels without
+ *              open_tree(OPEN_TREE_NAMESPACE), instead of a mount namespace
+ *              made from the function's tree
  *   crun       crun run of the bundle
  *   crun-start  crun start of a container created ahead (crun create,
  *              not timed, every instance's before the timing starts), and
@@ -303,13 +308,15 @@ static struct lnch_function *open_fn(const char *mode, int conc)
 	struct lnch_function *fn;
 	char *err = NULL;
 
+	if (!strcmp(mode, "process-copy") || !strcmp(mode, "process-pool-copy"))
+		o.flags = LNCH_RUN_CLASSIC_MOUNTS;
 	if (!strcmp(mode, "process-classic"))
 		o.flags = LNCH_RUN_CLASSIC_CGROUP | LNCH_RUN_CLASSIC_FILTER;
-	else if (!strcmp(mode, "process-pool"))
+	else if (!strcmp(mode, "process-pool") || !strcmp(mode, "process-pool-copy"))
 		o.warm_pool = conc > 4 ? conc : 4;
 	else if (!strcmp(mode, "crun"))
 		o.mode = LNCH_MODE_CONTAINER;
-	else if (strcmp(mode, "process") && strcmp(mode, "process-pool"))
+	else if (strcmp(mode, "process") && strcmp(mode, "process-copy"))
 		return NULL;
 	if (lnch_function_open(bundle, &o, &fn, NULL, &err)) {
 		fprintf(stderr, "launch-bench: %s: %s: %s\n", mode, bundle, err ? err : "out of memory");
@@ -356,7 +363,7 @@ static int one(const char *mode, int conc, int n)
 			return -1;
 		goto done;
 	}
-	if (!strcmp(mode, "process-pool")) {
+	if (!strcmp(mode, "process-pool") || !strcmp(mode, "process-pool-copy")) {
 		struct pool_run p = { .s = s, .next = next, .n = n, .fn = fn,
 				      .lock = PTHREAD_MUTEX_INITIALIZER,
 				      .kick = PTHREAD_COND_INITIALIZER };
@@ -494,7 +501,8 @@ int main(int argc, char **argv)
 	printf("# launch-bench n=%d bundle=%s\n", n, bundle);
 	for (char *m = strtok(modes, ","), *sm; m; m = strtok(NULL, ",")) {
 		if (strcmp(m, "floor") && strcmp(m, "process") && strcmp(m, "process-classic") &&
-		    strcmp(m, "process-pool") && strcmp(m, "crun") && strcmp(m, "crun-start")) {
+		    strcmp(m, "process-pool") && strcmp(m, "process-copy") &&
+		    strcmp(m, "process-pool-copy") && strcmp(m, "crun") && strcmp(m, "crun-start")) {
 			fprintf(stderr, "launch-bench: unknown mode %s\n", m);
 			return 2;
 		}

@@ -15,7 +15,9 @@
 #     (a fork bomb stopped) seeded from the config; the hostname its own;
 #     a timeout kills it; the filter is seccomp-eBPF where the kernel has
 #     it, and its second phase, once reached, holds (--classic-filter: a
-#     classic filter of the first phase);
+#     classic filter of the first phase); its mount namespace made from
+#     the function's tree where the kernel has open_tree(OPEN_TREE_NAMESPACE),
+#     and the same checks hold with --classic-mounts (a copy and pivot_root);
 #   - no instance cgroup is left behind; a launcher killed during an
 #     invocation leaves its instance running in its cgroup, which
 #     fnlaunch gc kills and removes (a live launcher's it leaves alone);
@@ -51,7 +53,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..39"
+echo "1..40"
 
 # bundle DIR SYSCALLS [MEMORY-LIMIT] [ARGS-JSON] [PHASES-JSON]: fn-probe's bundle
 bundle() {
@@ -113,32 +115,50 @@ want_cg=$("$tools/cgbatch" probe "$cgmnt")
 want_filter=classic
 grep -qa BPF_PROG_TYPE_SECCOMP /sys/kernel/btf/vmlinux 2>/dev/null && want_filter=seccomp-ebpf
 
+# mount namespaces from the function's tree where open_tree() takes
+# OPEN_TREE_NAMESPACE (2; 428 is open_tree on x86-64, AT_FDCWD -100)
+want_mounts=$(python3 -c 'import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.syscall(428, -100, b"/", 2 | os.O_CLOEXEC)
+print("tree" if fd >= 0 else "copy")')
+
 probe hello
 if [ "$rc" = 0 ] && grep -q "hello from fn-probe" "$tmp/out" && [ "$(field mode)" = process ] &&
 	[ "$(field started)" = True ] && [ "$(field filter)" = "$want_filter" ] &&
-	[ "$(field landlock_abi)" -ge 1 ] 2>/dev/null; then
-	ok "verified function runs in process mode (filter $want_filter, start $(field start_us) us)"
+	[ "$(field mounts)" = "$want_mounts" ] && [ "$(field landlock_abi)" -ge 1 ] 2>/dev/null; then
+	ok "verified function runs in process mode (filter $want_filter, mounts $want_mounts, start $(field start_us) us)"
 else nok "process mode: $(show)"; fi
 if [ "$(field cgroup)" = "$want_cg" ]; then ok "its cgroup was made the $want_cg way, as cgbatch probe says"
 else nok "cgroup mode $(field cgroup), cgbatch probe says $want_cg"; fi
 
 # one instance tries pid1, kill, kill-all, write-root, tmp, denied,
-# devnull and hostname (fn-probe suite), a line each
+# devnull and hostname (fn-probe suite), a line each; then again with the
+# mounts copied (--classic-mounts), all in one check
+suite_checks=("pid1:PID 1 of its own PID namespace"
+	"kill:a host process cannot be signalled (ESRCH)"
+	"kill-all:kill(-1, SIGKILL) reaches nothing"
+	"write-root:the rootfs is read-only (EROFS)"
+	"tmp:/tmp is writable and not executable (EACCES)"
+	"denied:setuid, mount and bpf outside the profile and hidden from the gate: the profile's errno (EPERM)"
+	"devnull:/dev/null is the host's, writable"
+	"hostname:its hostname is its function's name")
+suite_held() {
+	grep -q "^${1%%:*}: passed$" "$tmp/out" &&
+		{ [ "${1%%:*}" != hostname ] || grep -q "^hostname: probe$" "$tmp/out"; }
+}
 probe suite $$
-for t in "pid1:PID 1 of its own PID namespace" \
-	"kill:a host process cannot be signalled (ESRCH)" \
-	"kill-all:kill(-1, SIGKILL) reaches nothing" \
-	"write-root:the rootfs is read-only (EROFS)" \
-	"tmp:/tmp is writable and not executable (EACCES)" \
-	"denied:setuid, mount and bpf outside the profile and hidden from the gate: the profile's errno (EPERM)" \
-	"devnull:/dev/null is the host's, writable" \
-	"hostname:its hostname is its function's name"; do
-	if grep -q "^${t%%:*}: passed$" "$tmp/out" &&
-		{ [ "${t%%:*}" != hostname ] || grep -q "^hostname: probe$" "$tmp/out"; }; then
-		ok "${t#*:}"
+for t in "${suite_checks[@]}"; do
+	if suite_held "$t"; then ok "${t#*:}"
 	else nok "${t#*:}: $(show)"; fi
 done
 if [ "$rc" = 0 ]; then ok "... all in one instance, which exited 0"; else nok "suite: $(show)"; fi
+probe suite $$ --classic-mounts
+held=0
+for t in "${suite_checks[@]}"; do suite_held "$t" && held=$((held + 1)); done
+if [ "$rc" = 0 ] && [ "$held" = "${#suite_checks[@]}" ] && [ "$(field mounts)" = copy ] &&
+	[ "$(field mount_note)" = LNCH_RUN_CLASSIC_MOUNTS ]; then
+	ok "--classic-mounts: the same ${#suite_checks[@]} hold with the launcher's mounts copied and pivot_root()"
+else nok "--classic-mounts: $held of ${#suite_checks[@]} held: $(show)"; fi
 
 # a neighbour keeps running while another instance exhausts its memory
 bundle "$tmp/nb" "$SYSCALLS" 33554432 '["/bin/fn-probe", "sleep", "4"]'
