@@ -507,13 +507,26 @@ static void prepare_tree(struct lnch_function *x)
 		snprintf(x->mount_note, sizeof(x->mount_note), "LNCH_RUN_CLASSIC_MOUNTS");
 		return;
 	}
-	x->tree_fd = sb_tree_prepare(x->rootfs, x->dev_mask, why, sizeof(why));
+	if (sb_tree_probe(why, sizeof(why)))
+		goto copy;
+	/*
+	 * Instances of a function share its user namespace, and so the user
+	 * and persistent keyrings, which are per user namespace: not for a
+	 * profile that lets them at keys (no tier does).
+	 */
+	if (!x->g.has_profile || profile_allows(&x->g, SYS_keyctl) ||
+	    profile_allows(&x->g, SYS_add_key) || profile_allows(&x->g, SYS_request_key)) {
+		snprintf(why, sizeof(why),
+			 "the profile allows keyctl(2), add_key(2) or request_key(2): instances would share the function's user namespace and its keyrings");
+		goto copy;
+	}
+	x->tree_fd = sb_tree_prepare(x->g.rootfd, x->rootfs, x->dev_mask, why, sizeof(why));
 	if (x->tree_fd < 0)
 		goto copy;
 	ns = sb_tree_ns(x->tree_fd);
 	if (ns < 0) {
-		snprintf(why, sizeof(why), "open_tree(OPEN_TREE_NAMESPACE): %s%s", strerror(-ns),
-			 ns == -EINVAL ? " (a kernel without it)" : "");
+		snprintf(why, sizeof(why), "open_tree(OPEN_TREE_NAMESPACE) of the function's tree: %s",
+			 strerror(-ns));
 		goto copy;
 	}
 	close(ns);
@@ -957,6 +970,10 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	in.userns_fd = x->userns_fd;
 
 	ret = sb_spawn(&in, &p, err, ERR_LEN);
+	/* the instance's ENOMEM (its memory.max) is in the result, as any
+	 * failure to start: -ENOMEM, no result, is the caller's own */
+	if (ret == -ENOMEM)
+		ret = -EAGAIN;
 	if (!ret) {
 		r->started = true;
 		r->start_ns = p.exec_ns - t0;

@@ -36,7 +36,14 @@
  *
  * The namespaces made at clone3() then belong to the caller's user
  * namespace, in which the function has no capability; the mount
- * namespace too, so it cannot change a mount either.
+ * namespace too, so it cannot change a mount either.  Instances of one
+ * function share its user namespace, and with it the user keyrings: a
+ * profile that allows the key system calls gets the copy below instead.
+ * On x86-64 the child also shares the caller's memory until its execve()
+ * (CLONE_VM | CLONE_VFORK, on a stack of its own, as posix_spawn() does):
+ * nothing to copy and tear down again, and the caller has nothing to do
+ * meanwhile.  Every signal is blocked across the clone, and the child
+ * resets every disposition before it lets them in.
  *
  * On older kernels (or with LNCH_RUN_CLASSIC_MOUNTS) the clone3() also
  * makes a new user and mount namespace, and steps 2 and 3 are instead:
@@ -56,12 +63,14 @@
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -95,6 +104,9 @@
 /* open_tree() flag of newer kernels (7.3 has it), beyond bookworm's headers */
 #ifndef OPEN_TREE_NAMESPACE
 #define OPEN_TREE_NAMESPACE		(1 << 1)
+#endif
+#ifndef PIDFD_GET_USER_NAMESPACE
+#define PIDFD_GET_USER_NAMESPACE	_IO(0xFF, 9)
 #endif
 
 struct ll_ruleset_attr {
@@ -158,7 +170,14 @@ static __u64 fs_rights(int abi)
 }
 
 /* The child's side.  Raw system calls only: it never returns. */
-static void __attribute__((noreturn)) child(const struct sb_instance *in, int sync_fd, int err_fd)
+/*
+ * The child's side.  A failed step is reported in *@report where the
+ * child shares the caller's memory (CLONE_VM: a pipe's buffer is charged
+ * to the instance's cgroup, and may be what failed), else written to
+ * @err_fd.
+ */
+static void __attribute__((noreturn)) child(const struct sb_instance *in, int sync_fd, int err_fd,
+					    struct sb_error *report)
 {
 	struct sb_error e = { .step = SB_STEP_SYNC };
 	struct mount_attr ma = {
@@ -168,7 +187,20 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 	char c;
 	int fd;
 
-	/* a daemon's threads block the signals it waits for: not the function */
+	/*
+	 * Every signal is blocked (sb_spawn()), and the caller's handlers are
+	 * reset before any is let in: with CLONE_VM they would run on the
+	 * caller's memory.  Ignored signals are reset too, as execve() would
+	 * keep them.  Then the caller's mask goes: a daemon's threads block
+	 * the signals they wait for, the function should not.
+	 */
+	for (int sig = 1; sig < NSIG; sig++) {
+		/* the kernel's struct sigaction: glibc's keeps its own two */
+		struct { unsigned long handler, flags, restorer, mask; } dfl = { 0 };
+
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
@@ -347,7 +379,9 @@ fail:
 fail_einval:
 	e.err = EINVAL;
 out:
-	if (write(err_fd, &e, sizeof(e)) < 0)
+	if (report)
+		*report = e;
+	else if (write(err_fd, &e, sizeof(e)) < 0)
 		_exit(126);
 	_exit(127);
 }
@@ -395,12 +429,29 @@ static int above_stdio(int fd)
 	return d;
 }
 
-int sb_tree_prepare(const char *rootfs, unsigned int dev_mask, char *err, size_t errlen)
+/* A close-on-exec pipe whose ends are above the standard streams, which
+ * the child dup2()s onto before it uses them. */
+static int pipe_above_stdio(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	fds[0] = above_stdio(fds[0]);
+	fds[1] = above_stdio(fds[1]);
+	if (fds[0] >= 0 && fds[1] >= 0)
+		return 0;
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return -EMFILE;
+}
+
+int sb_tree_prepare(int root_fd, const char *rootfs, unsigned int dev_mask, char *err,
+		    size_t errlen)
 {
 	struct mount_attr ma = {
 		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 		.propagation = MS_PRIVATE,
-	};
+	}, priv = { .propagation = MS_PRIVATE };
 	/* the rootfs's own files, not what its symlinks or mounts lead to */
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
@@ -409,7 +460,9 @@ int sb_tree_prepare(const char *rootfs, unsigned int dev_mask, char *err, size_t
 	};
 	int tree, ret;
 
-	tree = open_tree(AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	/* the directory the gate checked, not its path looked up again */
+	tree = open_tree(root_fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			 AT_RECURSIVE);
 	if (tree < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "open_tree(%s, OPEN_TREE_CLONE): %s", rootfs, strerror(-ret));
@@ -437,6 +490,9 @@ int sb_tree_prepare(const char *rootfs, unsigned int dev_mask, char *err, size_t
 		}
 		dev = open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		ret = dev < 0 ? -errno : 0;
+		/* a clone of a shared mount joins its peer group: not this one */
+		if (!ret && mount_setattr(dev, "", AT_EMPTY_PATH, &priv, sizeof(priv)))
+			ret = -errno;
 		if (!ret && move_mount(dev, "", to, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH))
 			ret = -errno;
 		if (dev >= 0)
@@ -489,6 +545,7 @@ int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigne
 	};
 	int hold[2], pidfd = -1, fd = -1, ret;
 	char path[64], map[64];
+	sigset_t all, old;
 	pid_t pid;
 
 	/* a child that only holds the namespace until it is opened */
@@ -498,6 +555,9 @@ int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigne
 		return ret;
 	}
 	ca.pidfd = (uintptr_t)&pidfd;
+	/* the holder keeps every signal blocked: a ^C does not end it early */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
 		char c;
@@ -505,9 +565,11 @@ int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigne
 		close(hold[1]);
 		_exit(read(hold[0], &c, 1) < 0);
 	}
+	if (pid < 0)
+		ret = -errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(hold[0]);
 	if (pid < 0) {
-		ret = -errno;
 		close(hold[1]);
 		snprintf(err, errlen, "clone3(CLONE_NEWUSER): %s", strerror(-ret));
 		return ret;
@@ -519,8 +581,15 @@ int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigne
 		ret = write_file(pid, "gid_map", map);
 	}
 	if (!ret) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		/*
+		 * The holder, unreaped, keeps its PID; its pidfd names it
+		 * without /proc where the kernel can (Linux 6.11).
+		 */
+		fd = ioctl(pidfd, PIDFD_GET_USER_NAMESPACE, 0);
+		if (fd < 0) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		}
 		ret = fd < 0 ? -errno : 0;
 	}
 	close(hold[1]);
@@ -538,6 +607,55 @@ int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigne
 	return ret;
 }
 
+#ifdef __x86_64__
+/*
+ * clone3() whose child runs @fn(@arg) on the stack @args gives it, and
+ * exits with what it returns: glibc has no clone3() wrapper, and a child
+ * on another stack cannot return into its parent's C frame.  Returns what
+ * clone3() does (the child's PID, or -errno) in the parent.
+ */
+#define SB_CLONE_VM 1
+#define SB_STACK_SIZE (64 * 1024)
+__attribute__((visibility("hidden"))) long sb_clone3_fn(struct clone_args *args, size_t size,
+							 int (*fn)(void *), void *arg);
+__asm__(".text\n"
+	".globl sb_clone3_fn\n"
+	".hidden sb_clone3_fn\n"
+	".type sb_clone3_fn, @function\n"
+	".p2align 4\n"
+	"sb_clone3_fn:\n"
+	"	endbr64\n"
+	"	movq %rdx, %r8\n"		/* fn and arg: the syscall keeps r8, r9 */
+	"	movq %rcx, %r9\n"
+	"	movl $435, %eax\n"		/* __NR_clone3 */
+	"	syscall\n"
+	"	testq %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xorl %ebp, %ebp\n"		/* the child, on its own stack */
+	"	movq %r9, %rdi\n"
+	"	callq *%r8\n"
+	"	movl %eax, %edi\n"
+	"	movl $60, %eax\n"		/* __NR_exit */
+	"	syscall\n"
+	"	hlt\n"
+	"1:	ret\n"
+	".size sb_clone3_fn, .-sb_clone3_fn\n");
+
+struct vm_child {
+	const struct sb_instance *in;
+	struct sb_error report;		/* step -1: none */
+};
+
+static int child_vm(void *arg)
+{
+	struct vm_child *c = arg;
+
+	child(c->in, -1, -1, &c->report);
+}
+#else
+#define SB_CLONE_VM 0
+#endif
+
 int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size_t errlen)
 {
 	/*
@@ -553,21 +671,29 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 		.exit_signal = SIGCHLD,
 		.cgroup = in->cgroup_fd,
 	};
-	int sync[2] = { -1, -1 }, errp[2], pidfd = -1, ret;
+	int sync[2] = { -1, -1 }, errp[2], pidfd = -1, dumpable = -1, ret;
+	void *stack = MAP_FAILED;
+	sigset_t all, old;
 	char map[64];
 	struct sb_error e;
 	ssize_t n;
 	pid_t pid;
+#if SB_CLONE_VM
+	/* read and written by the child: in this frame */
+	struct vm_child vc = { .in = in, .report = { .step = -1 } };
+#endif
 
 	p->pidfd = -1;
 	ca.pidfd = (uintptr_t)&pidfd;
-	if (!tree && pipe2(sync, O_CLOEXEC)) {
-		ret = -errno;
-		snprintf(err, errlen, "pipe2: %s", strerror(-ret));
-		return ret;
+	if (!tree) {
+		ret = pipe_above_stdio(sync);
+		if (ret) {
+			snprintf(err, errlen, "pipe2: %s", strerror(-ret));
+			return ret;
+		}
 	}
-	if (pipe2(errp, O_CLOEXEC)) {
-		ret = -errno;
+	ret = pipe_above_stdio(errp);
+	if (ret) {
 		snprintf(err, errlen, "pipe2: %s", strerror(-ret));
 		if (!tree) {
 			close(sync[0]);
@@ -575,14 +701,59 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 		}
 		return ret;
 	}
-	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == 0) {
-		if (!tree)
-			close(sync[1]);
-		close(errp[0]);
-		child(in, sync[0], errp[1]);
+	/*
+	 * With the function's tree nothing is left for the parent to do
+	 * before the child's execve(): the child shares its memory
+	 * (CLONE_VM), on a stack of its own, instead of a copy of the
+	 * caller's page tables that its execve() would tear down again,
+	 * which cost most of what process mode added to a bare fork() and
+	 * execve().  CLONE_VFORK: this thread sleeps until the child's
+	 * execve() or exit, as posix_spawn()'s caller does, so that @in and
+	 * the stack stay valid; and a charge beyond the instance cgroup's
+	 * memory.max before the execve() fails (ENOMEM) instead of waking
+	 * the OOM killer, which would kill every process sharing the memory,
+	 * the caller too.
+	 */
+	if (tree && SB_CLONE_VM) {
+		stack = mmap(NULL, SB_STACK_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			ret = -errno;
+			snprintf(err, errlen, "mmap of the child's stack: %s", strerror(-ret));
+			close(errp[0]);
+			close(errp[1]);
+			return ret;
+		}
+		ca.flags |= CLONE_VM | CLONE_VFORK;
+		ca.stack = (uintptr_t)stack;
+		ca.stack_size = SB_STACK_SIZE;
+		/* the child's setresuid() makes the memory's owner undumpable */
+		dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+#if SB_CLONE_VM
+	if (stack != MAP_FAILED) {
+		pid = sb_clone3_fn(&ca, sizeof(ca), child_vm, &vc);
+		if (pid < 0) {
+			errno = -pid;
+			pid = -1;
+		}
+	} else
+#endif
+	{
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid == 0) {
+			if (!tree)
+				close(sync[1]);
+			close(errp[0]);
+			child(in, sync[0], errp[1], NULL);
+		}
 	}
 	ret = pid < 0 ? -errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if ((dumpable == 0 || dumpable == 1) && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != dumpable)
+		prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	close(errp[1]);
 	if (ret) {
 		if (!tree)
@@ -613,7 +784,10 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 		/* the child, if it waits, sees EOF and says so (SB_STEP_SYNC) */
 		close(sync[1]);
 		sync[1] = -1;
-		if (read(errp[0], &e, sizeof(e)) == (ssize_t)sizeof(e) && e.step != SB_STEP_SYNC) {
+		do
+			n = read(errp[0], &e, sizeof(e));
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)sizeof(e) && e.step != SB_STEP_SYNC) {
 			ret = -(e.err ? e.err : EINVAL);
 			snprintf(err, errlen, "%s: %s", sb_step_name(e.step), strerror(e.err));
 			p->failed_step = e.step;
@@ -623,8 +797,16 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 		}
 		goto out;
 	}
-	n = read(errp[0], &e, sizeof(e));
+	do
+		n = read(errp[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
 	p->exec_ns = now_ns();
+#if SB_CLONE_VM
+	if (n == 0 && vc.report.step >= 0) {
+		e = vc.report;
+		n = sizeof(e);
+	}
+#endif
 	if (n == (ssize_t)sizeof(e)) {
 		ret = -(e.err ? e.err : EINVAL);
 		snprintf(err, errlen, "%s: %s", sb_step_name(e.step), strerror(e.err));
@@ -638,10 +820,15 @@ out:
 		close(sync[1]);
 	close(errp[0]);
 	if (ret && p->pidfd >= 0) {
-		waitid(P_PIDFD, p->pidfd, NULL, WEXITED);
+		while (waitid(P_PIDFD, p->pidfd, NULL, WEXITED) < 0 && errno == EINTR)
+			;
 		close(p->pidfd);
 		p->pidfd = -1;
 	}
+	/* the child left it (CLONE_VFORK): it is past execve()'s switch to a
+	 * new mm, or gone */
+	if (stack != MAP_FAILED)
+		munmap(stack, SB_STACK_SIZE);
 	return ret;
 }
 

@@ -71,12 +71,14 @@ struct sb_process {
 };
 
 /*
- * The function's tree: a detached recursive copy of @rootfs, private,
- * read-only, nosuid and nodev, with the host's device files of @dev_mask
- * (see sb_instance) bound over the rootfs's.  Returns its fd, or -errno
- * with the reason in @err.
+ * The function's tree: a detached recursive copy of the rootfs at
+ * @root_fd (@rootfs: its path, for messages), private, read-only, nosuid
+ * and nodev, with the host's device files of @dev_mask (see sb_instance)
+ * bound over the rootfs's.  Returns its fd, or -errno with the reason in
+ * @err.
  */
-int sb_tree_prepare(const char *rootfs, unsigned int dev_mask, char *err, size_t errlen);
+int sb_tree_prepare(int root_fd, const char *rootfs, unsigned int dev_mask, char *err,
+		    size_t errlen);
 /*
  * A new mount namespace holding a copy of @tree_fd's tree, for one
  * instance (open_tree(OPEN_TREE_NAMESPACE)).  Returns its fd or -errno

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Cold starts of a function (selftests/bench/launch-bench.c): the bare
-# fork + execve floor, process mode, process mode as fnlaunchd runs it
+# fork + execve floor and its posix_spawn() variant (floor-spawn), process
+# mode, process mode with the launcher's mounts copied (process-copy, as on
+# kernels without OPEN_TREE_NAMESPACE), process mode as fnlaunchd runs it
 # (threads, a warm pool of cgroups: process-pool), process mode the classic way
 # (mkdir/rmdir and a classic filter), crun run, and crun start of containers
 # created ahead (crun-start: only start, the wait and delete timed), at concurrency
@@ -21,7 +23,7 @@ ncrun=${BENCH_N_CRUN:-40}
 t=$BUILD/tools
 # the bundle, made in the guest's /tmp (the host's files are read-only there)
 mk="b=/tmp/bench-fn; mkdir -p \$b/rootfs/bin \$b/rootfs/tmp \$b/rootfs/dev && cp $t/fn-probe \$b/rootfs/bin/ && : >\$b/rootfs/dev/null && sed 's|@ARGS@|\"/bin/fn-probe\", \"hello\"|' $TOP/selftests/bench/launch-bundle.json >\$b/config.json"
-bench="$t/launch-bench -n $n -c $conc -m floor,process,process-pool,process-classic --profiles $t/seccomp-profiles \$b; $t/launch-bench -n $ncrun -c $conc -m crun,crun-start --profiles $t/seccomp-profiles \$b"
+bench="$t/launch-bench -n $n -c $conc -m floor,floor-spawn,process,process-copy,process-pool,process-classic --profiles $t/seccomp-profiles \$b; $t/launch-bench -n $ncrun -c $conc -m crun,crun-start --profiles $t/seccomp-profiles \$b"
 for i in $(seq 1 "${BENCH_PAIRS:-1}"); do
 	for k in $(ab_order "$i"); do
 		ab_boot "$k" "$i" "$mk && { $bench; }" ' per_s='
@@ -54,12 +56,17 @@ print()
 print("ratios (same boot unless said)")
 for c in sorted({k[2] for k in rows}):
     fl, pr, cr = med("new", "floor", c, 3), med("new", "process", c, 3), med("new", "crun", c, 3)
+    fs, pp = med("new", "floor-spawn", c, 3), med("new", "process-pool", c, 3)
     cs = med("new", "crun-start", c, 3)
     tp, tb, tc = med("new", "process", c, 0), med("base", "process", c, 0), med("new", "crun", c, 0)
     p99 = med("new", "process", c, 4)
     out = [f"c={c}:"]
     if fl and pr:
         out.append(f"process/floor total p50 {pr / fl:.2f}x")
+    if fl and pp:
+        out.append(f"process-pool/floor {pp / fl:.2f}x")
+    if fs and pr:
+        out.append(f"process/floor-spawn {pr / fs:.2f}x")
     if pr and cr:
         out.append(f"crun/process total p50 {cr / pr:.1f}x")
     if pr and cs:

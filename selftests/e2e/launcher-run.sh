@@ -53,7 +53,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..40"
+echo "1..42"
 
 # bundle DIR SYSCALLS [MEMORY-LIMIT] [ARGS-JSON] [PHASES-JSON]: fn-probe's bundle
 bundle() {
@@ -172,6 +172,25 @@ if [ "$rc" = 137 ] && [ "$(field oom_killed)" = True ] && ! grep -q "touched it 
 else nok "memory: $(show)"; fi
 if wait "$nb"; then ok "the neighbour instance ran to its end meanwhile"
 else nok "neighbour: exit $?: $(cat "$tmp/nb.out")"; fi
+
+# memory.max 4 KiB: what the child charges before its execve() fails;
+# the launcher, whose memory a CLONE_VM child shares until then, lives on
+# to report it (its report is written last)
+bundle "$tmp/tiny" "$SYSCALLS" 4096
+rm -f "$tmp/report"
+run --mode process "$tmp/tiny"
+if { [ "$rc" = 125 ] || [ "$rc" = 137 ]; } && [ -s "$tmp/report" ] &&
+	grep -q '"mode":"process"' "$tmp/report"; then
+	ok "memory.max 4 KiB: the instance fails or is killed (exit $rc), the launcher reports it"
+else nok "memory.max 4 KiB: $(show)"; fi
+# standard input closed: the launcher's pipes to the child stay above 2
+bundle "$b" "$SYSCALLS" 33554432
+rc=0
+"$fnlaunch" run --profiles "$profiles" --cgroup-root "$croot" --name probe --mode process \
+	--report "$tmp/report" "$b" >"$tmp/out" 2>"$tmp/err" <&- || rc=$?
+if [ "$rc" = 0 ] && grep -q "hello from fn-probe" "$tmp/out"; then
+	ok "standard input closed: the instance still starts, and says so"
+else nok "stdin closed: $(show)"; fi
 
 probe forkbomb
 if [ "$rc" = 0 ] && grep -qE "forked ([0-9]|1[0-5]) before -11" "$tmp/out"; then
