@@ -54,8 +54,10 @@
  * namespace's uid_map and gid_map meanwhile, and the child waits for
  * them before it takes the function's ids in step 4.
  *
- * A step that fails writes (step, errno) to a close-on-exec pipe and the
- * child exits 127; the parent reads EOF when execve() succeeded.
+ * A step that fails reports (step, errno), in the memory it shares with
+ * the parent on the CLONE_VM path, else on a close-on-exec pipe, and the
+ * child exits 127; the parent reads EOF without a report when execve()
+ * succeeded.
  */
 #define _GNU_SOURCE
 #include <errno.h>
