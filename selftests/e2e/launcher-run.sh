@@ -53,7 +53,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..42"
+echo "1..43"
 
 # bundle DIR SYSCALLS [MEMORY-LIMIT] [ARGS-JSON] [PHASES-JSON]: fn-probe's bundle
 bundle() {
@@ -172,6 +172,28 @@ if [ "$rc" = 137 ] && [ "$(field oom_killed)" = True ] && ! grep -q "touched it 
 else nok "memory: $(show)"; fi
 if wait "$nb"; then ok "the neighbour instance ran to its end meanwhile"
 else nok "neighbour: exit $?: $(cat "$tmp/nb.out")"; fi
+
+# a profile that allows keyctl(2), within a tier that does (a copy of the
+# profiles): instances of a function share its user namespace, and the
+# user keyrings with it, so its mounts are copied instead
+if [ "$want_mounts" = tree ]; then
+	kp=$tmp/profiles-keys
+	cp -r "$profiles" "$kp"
+	python3 - "$kp/restricted-io.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["syscalls"][0]["names"].append("keyctl")
+json.dump(t, open(sys.argv[1], "w"))
+PY
+	bundle "$tmp/keys" "$SYSCALLS keyctl"
+	rc=0
+	"$fnlaunch" run --profiles "$kp" --cgroup-root "$croot" --name probe --mode process \
+		--report "$tmp/report" "$tmp/keys" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	if [ "$rc" = 0 ] && grep -q "hello from fn-probe" "$tmp/out" && [ "$(field mounts)" = copy ] &&
+		field mount_note | grep -q keyctl; then
+		ok "a profile that allows keyctl: the mounts are copied, not the function's shared namespaces"
+	else nok "keyctl profile: $(show)"; fi
+else ok "# SKIP a profile that allows keyctl: the kernel has no OPEN_TREE_NAMESPACE"; fi
 
 # memory.max 4 KiB: what the child charges before its execve() fails;
 # the launcher, whose memory a CLONE_VM child shares until then, lives on
