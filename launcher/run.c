@@ -60,6 +60,7 @@ struct lnch_function {
 	unsigned int nr_seeds, cgflags;
 	const char *cgroup_mode;
 	int landlock_abi, last_cap;
+	uint64_t sig_ign;		/* the opener's ignored signals, reset in instances */
 	unsigned int dev_mask;
 	bool has_tmp;
 	/* the function's tree and user namespace (sb_tree_prepare(),
@@ -551,6 +552,7 @@ static int prepare_process(struct lnch_function *x)
 
 	x->landlock_abi = sb_landlock_abi();
 	x->last_cap = last_cap();
+	x->sig_ign = sb_ignored_signals();
 	if (!x->landlock_abi)
 		return fail(x, -EOPNOTSUPP,
 			    "the kernel has no Landlock (CONFIG_SECURITY_LANDLOCK, \"landlock\" in lsm=): process mode does not run without it");
@@ -833,14 +835,15 @@ int lnch_function_refill(struct lnch_function *x, unsigned int *made, unsigned i
 	}
 	/* each with its instance's mount namespace; one that fails is made
 	 * again by the instance, which reports why */
-	for (unsigned int i = 0; !ret && i < want; i++)
-		batch[i].mntns = x->tree_fd >= 0 ? sb_tree_ns(x->tree_fd) : -1;
+	for (unsigned int i = 0; !ret && i < want; i++) {
+		int ns = x->tree_fd >= 0 ? sb_tree_ns(x->tree_fd) : -1;
+
+		batch[i].mntns = ns < 0 ? -1 : ns;
+	}
 	pthread_mutex_lock(&x->pool_lock);
 	x->nr_making -= want;
 	for (unsigned int i = 0; !ret && i < want; i++) {
 		batch[i].fd = fds[i];
-		if (batch[i].mntns < 0)
-			batch[i].mntns = -1;
 		x->ready[x->nr_ready++] = batch[i];
 	}
 	pthread_mutex_unlock(&x->pool_lock);
@@ -968,6 +971,7 @@ static int run_process(struct lnch_function *x, const struct lnch_invoke_opts *i
 	in.filter = &x->filter;
 	in.mntns_fd = mntns_fd;
 	in.userns_fd = x->userns_fd;
+	in.sig_ign = x->sig_ign;
 
 	ret = sb_spawn(&in, &p, err, ERR_LEN);
 	/* the instance's ENOMEM (its memory.max) is in the result, as any

@@ -171,9 +171,8 @@ static __u64 fs_rights(int abi)
 	return all;
 }
 
-/* The child's side.  Raw system calls only: it never returns. */
 /*
- * The child's side.  A failed step is reported in *@report where the
+ * The child's side: raw system calls only, and it never returns.  A failed step is reported in *@report where the
  * child shares the caller's memory (CLONE_VM: a pipe's buffer is charged
  * to the instance's cgroup, and may be what failed), else written to
  * @err_fd.
@@ -190,17 +189,18 @@ static void __attribute__((noreturn)) child(const struct sb_instance *in, int sy
 	int fd;
 
 	/*
-	 * Every signal is blocked (sb_spawn()), and the caller's handlers are
-	 * reset before any is let in: with CLONE_VM they would run on the
-	 * caller's memory.  Ignored signals are reset too, as execve() would
-	 * keep them.  Then the caller's mask goes: a daemon's threads block
-	 * the signals they wait for, the function should not.
+	 * Every signal is blocked (sb_spawn()), and the caller's handlers
+	 * were reset by clone3() (CLONE_CLEAR_SIGHAND): with CLONE_VM they
+	 * would run on the caller's memory.  The signals the caller ignores,
+	 * which execve() would keep, are reset here.  Then the caller's mask
+	 * goes: a daemon's threads block the signals they wait for, the
+	 * function should not.
 	 */
-	for (int sig = 1; sig < NSIG; sig++) {
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
 		/* the kernel's struct sigaction: glibc's keeps its own two */
 		struct { unsigned long handler, flags, restorer, mask; } dfl = { 0 };
 
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (in->sig_ign & (1ULL << (sig - 1)))
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	}
 	sigemptyset(&none);
@@ -447,6 +447,19 @@ static int pipe_above_stdio(int fds[2])
 	return -EMFILE;
 }
 
+uint64_t sb_ignored_signals(void)
+{
+	uint64_t mask = 0;
+
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+		struct sigaction sa;
+
+		if (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN)
+			mask |= 1ULL << (sig - 1);
+	}
+	return mask;
+}
+
 int sb_tree_prepare(int root_fd, const char *rootfs, unsigned int dev_mask, char *err,
 		    size_t errlen)
 {
@@ -667,7 +680,8 @@ int sb_spawn(const struct sb_instance *in, struct sb_process *p, char *err, size
 	 */
 	bool tree = in->mntns_fd >= 0;
 	struct clone_args ca = {
-		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD | CLONE_NEWPID | CLONE_NEWIPC |
+		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD | CLONE_CLEAR_SIGHAND | CLONE_NEWPID |
+			 CLONE_NEWIPC |
 			 CLONE_NEWUTS | (tree ? 0 : CLONE_NEWUSER | CLONE_NEWNS) |
 			 (in->netns ? CLONE_NEWNET : 0),
 		.exit_signal = SIGCHLD,

@@ -61,6 +61,9 @@ struct sb_instance {
 	 * -1 both: a new mount and user namespace made at clone3().
 	 */
 	int mntns_fd, userns_fd;
+	/* signals (bit N - 1: signal N) the caller ignores, which the child
+	 * resets (sb_ignored_signals()); handlers clone3() resets itself */
+	uint64_t sig_ign;
 };
 
 struct sb_process {
@@ -95,6 +98,8 @@ int sb_tree_probe(char *note, size_t len);
  */
 int sb_userns(unsigned int uid, unsigned int gid, unsigned int host_uid, unsigned int host_gid,
 	      char *err, size_t errlen);
+/* The signals this process ignores, as sb_instance.sig_ign. */
+uint64_t sb_ignored_signals(void);
 /* Write @text to @name (openat(@dfd)); 0 or -errno. */
 int sb_write_at(int dfd, const char *name, const char *text);
 /* The Landlock ABI of the running kernel, 0 if it has none. */
